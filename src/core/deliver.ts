@@ -1,0 +1,107 @@
+import { backoffDelay } from './backoff.js';
+import { TxboxError } from './errors.js';
+import type { RelayEventListener } from './events.js';
+import type { OutboxMessage } from './message.js';
+import type { ResolvedRelayOptions } from './relay-options.js';
+import { planSettlement, type ProduceOutcome } from './settlement.js';
+import type { ClaimedBatch, Settlement, SettleResult } from './store.js';
+
+export interface BatchReport {
+  readonly claimed: number;
+  readonly delivered: number;
+  readonly failed: number;
+  readonly released: number;
+  readonly dead: number;
+  readonly lost: number;
+  /** The producer threw (or timed out) instead of answering per message. */
+  readonly producerThrew: boolean;
+  readonly hasMore: boolean;
+}
+
+/** Produces one claimed batch with a deadline, then acknowledges what was published. Never throws. */
+export async function deliverBatch(
+  o: ResolvedRelayOptions,
+  batch: ClaimedBatch,
+  claimedAt: number,
+  claimMs: number,
+  emit: RelayEventListener,
+): Promise<BatchReport> {
+  const key = o.store.key;
+  const messages = batch.messages;
+  // A worker that was paused past its claim must not publish: another relay may own the batch now.
+  if (o.clock.now() - claimedAt > o.store.claimTimeoutMs - o.produceTimeoutMs) {
+    emit({ type: 'batch.expired', key, count: messages.length });
+    const released: Settlement = { delivered: [], failed: [], released: messages.map((m) => m.id) };
+    const { lost } = await settleWithRetries(o, batch, released, emit);
+    return report(batch, { delivered: 0, failed: 0, released: messages.length, dead: 0, lost, producerThrew: false });
+  }
+
+  const produceStart = o.clock.now();
+  const outcome = await produceWithDeadline(o, messages);
+  const produceMs = o.clock.now() - produceStart;
+  const { settlement, orderViolations } = planSettlement(messages, outcome, o);
+
+  const settleStart = o.clock.now();
+  const { lost } = await settleWithRetries(o, batch, settlement, emit);
+  const settleMs = o.clock.now() - settleStart;
+
+  let dead = 0;
+  for (const f of settlement.failed) {
+    if (f.dead) dead++;
+    emit(f.dead ? { type: 'message.dead', key, id: f.id, error: f.error } : { type: 'message.failed', key, id: f.id, error: f.error, retryInMs: f.retryInMs });
+  }
+  if (orderViolations.length > 0) emit({ type: 'order.violated', key, ids: orderViolations });
+  const counts = {
+    delivered: settlement.delivered.length,
+    failed: settlement.failed.length - dead,
+    released: settlement.released.length,
+    dead,
+    lost,
+  };
+  emit({ type: 'batch.settled', key, claimed: messages.length, ...counts, claimMs, produceMs, settleMs });
+  return report(batch, { ...counts, producerThrew: 'thrown' in outcome });
+}
+
+function report(batch: ClaimedBatch, counts: Omit<BatchReport, 'claimed' | 'hasMore'>): BatchReport {
+  return { claimed: batch.messages.length, hasMore: batch.hasMore, ...counts };
+}
+
+async function produceWithDeadline(o: ResolvedRelayOptions, messages: readonly OutboxMessage[]): Promise<ProduceOutcome> {
+  const abort = new AbortController();
+  const cancelDeadline = new AbortController();
+  const timeout = new TxboxError('PRODUCE_TIMEOUT', `the producer did not answer within ${o.produceTimeoutMs} ms`);
+  const deadline = o.clock.sleep(o.produceTimeoutMs, cancelDeadline.signal).then((): ProduceOutcome => {
+    if (!cancelDeadline.signal.aborted) abort.abort(timeout);
+    return { thrown: timeout };
+  });
+  const call = Promise.resolve()
+    .then(() => o.produce(messages, { key: o.store.key, signal: abort.signal }))
+    .then(
+      (result): ProduceOutcome => ({ result }),
+      (thrown): ProduceOutcome => ({ thrown }),
+    );
+  try {
+    return await Promise.race([call, deadline]);
+  } finally {
+    cancelDeadline.abort();
+  }
+}
+
+/**
+ * Acknowledging is never cancelled by a shutdown: a published message left unacknowledged is
+ * published again later. Retries stop when the store says the claim is gone (its transaction
+ * died or its lease was taken): those messages will be claimed again, which is at-least-once.
+ */
+async function settleWithRetries(o: ResolvedRelayOptions, batch: ClaimedBatch, settlement: Settlement, emit: RelayEventListener): Promise<SettleResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await o.store.settle(batch, settlement);
+    } catch (error) {
+      const claimGone = error instanceof TxboxError && error.code === 'CLAIM_LOST';
+      const willRetry = !claimGone && attempt < o.settleAttempts;
+      emit({ type: 'settle.failed', key: o.store.key, error, attempt, willRetry });
+      if (!willRetry) return { lost: batch.messages.length };
+      await o.clock.sleep(backoffDelay(o.settleBackoff, attempt, o.random));
+    }
+  }
+}

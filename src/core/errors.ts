@@ -1,0 +1,77 @@
+/**
+ * Every error txbox raises is a TxboxError with a stable `code`, so callers can branch on the
+ * kind of failure without parsing messages. Errors from drivers are wrapped (as `cause`), never
+ * mutated.
+ */
+export type TxboxErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_OPTION'
+  | 'DUPLICATE_ID'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'NOT_SUPPORTED'
+  | 'PRODUCE_TIMEOUT'
+  | 'PERMANENT_FAILURE'
+  | 'CLAIM_LOST'
+  | 'STORE_ERROR';
+
+export interface TxboxErrorOptions {
+  cause?: unknown;
+  /** The option or message field at fault, e.g. `messages[2].topic` or `batchSize`. */
+  field?: string;
+  /** The offending value, as given. */
+  value?: unknown;
+}
+
+export class TxboxError extends Error {
+  readonly code: TxboxErrorCode;
+  readonly field: string | undefined;
+  readonly value: unknown;
+
+  constructor(code: TxboxErrorCode, message: string, options: TxboxErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'TxboxError';
+    this.code = code;
+    this.field = options.field;
+    this.value = options.value;
+  }
+}
+
+/** Bad input to `send()` or another call: nothing was written. */
+export function invalidArgument(field: string, value: unknown, expectation: string): TxboxError {
+  return new TxboxError('INVALID_ARGUMENT', `${field} ${expectation}, got ${describe(value)}`, { field, value });
+}
+
+/** Bad option given to a factory: raised before any I/O happens. */
+export function invalidOption(field: string, value: unknown, expectation: string): TxboxError {
+  return new TxboxError('INVALID_OPTION', `option ${field} ${expectation}, got ${describe(value)}`, { field, value });
+}
+
+/**
+ * Thrown (or reported) by a producer for a message that can never succeed, such as a webhook
+ * answering 400: the relay dead-letters it at once instead of retrying.
+ */
+export class PermanentFailure extends TxboxError {
+  constructor(message: string, options: TxboxErrorOptions = {}) {
+    super('PERMANENT_FAILURE', message, options);
+    this.name = 'PermanentFailure';
+  }
+}
+
+export function isPermanent(error: unknown): boolean {
+  return error instanceof TxboxError && error.code === 'PERMANENT_FAILURE';
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  if (typeof value === 'function') return 'a function';
+  if (value === null || typeof value !== 'object') return String(value);
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return 'an object';
+}

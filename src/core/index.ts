@@ -1,0 +1,25 @@
+export { createOutbox, type Outbox, type OutboxOptions, type SendResult } from './outbox.js';
+export { createRelay, type Relay } from './relay.js';
+export type { RelayOptions, CleanupOptions } from './relay-options.js';
+export type { BatchReport } from './deliver.js';
+export type { RelayEvent, RelayEventListener } from './events.js';
+export { parsePayload, type MessageInput, type OutboxMessage, type EncodedMessage, type TraceContext } from './message.js';
+export type { Producer, ProduceFn, ProduceContext, ProduceResult, ProduceFailure } from './producer.js';
+export type {
+  OutboxStore,
+  OutboxKey,
+  ClaimRequest,
+  ClaimedBatch,
+  CompletionMode,
+  DeadLetter,
+  MessageFailure,
+  Settlement,
+  SettleResult,
+  WriteResult,
+} from './store.js';
+export { TxboxError, PermanentFailure, type TxboxErrorCode } from './errors.js';
+export { uuidv7, isUuid } from './ids.js';
+export { systemClock, type Clock } from './clock.js';
+export type { BackoffOptions } from './backoff.js';
+export { WakeChannel } from './wake.js';
+export { keepKeyOrder } from './ordering.js';

@@ -1,0 +1,135 @@
+import { resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
+import { systemClock, type Clock } from './clock.js';
+import { invalidOption } from './errors.js';
+import type { RelayEventListener } from './events.js';
+import { toProduceFn, type ProduceFn, type Producer } from './producer.js';
+import type { OutboxStore } from './store.js';
+
+export interface CleanupOptions {
+  /** How often processed messages are removed (mark-processed mode). Default 60 s. */
+  intervalMs?: number;
+  /** Processed messages older than this are removed. Default 24 h. */
+  maxAgeMs?: number;
+  /** Rows removed per statement. Default 1000. */
+  batchSize?: number;
+}
+
+export interface RelayOptions {
+  // The store's transaction type is the writer's business, not the relay's.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  store: OutboxStore<any>;
+  producer: Producer;
+  /** Most messages per claim and per produce call. Default 100. */
+  batchSize?: number;
+  /** Claim loops run in parallel in this relay. Keys stay in order across them. Default 1. */
+  concurrency?: number;
+  /** Wait between claims once the outbox is empty (a nudge or watch event ends it early). Default 1000. */
+  pollIntervalMs?: number;
+  /** Claim again at once while batches come back full. Default true. */
+  drainUntilEmpty?: boolean;
+  /** Deadline of one produce call; must be shorter than the store's claim timeout. Default 10 s. */
+  produceTimeoutMs?: number;
+  /** Attempts before a message becomes a dead letter (`Infinity` allowed). Default 10. */
+  maxAttempts?: number;
+  /** Backoff of a failed message. Default 1 s doubling to 5 min, 50% jitter. */
+  retry?: BackoffOptions;
+  /** Wait after a failed claim (database down). Default 100 ms doubling to 10 s. */
+  claimBackoff?: BackoffOptions;
+  /** Wait after a producer threw (broker down). Default 100 ms doubling to 10 s. */
+  produceBackoff?: BackoffOptions;
+  /** Wait between attempts to acknowledge. Default 50 ms doubling to 2 s. */
+  settleBackoff?: BackoffOptions;
+  /** Attempts to acknowledge a batch before leaving it to be claimed again. Default 5. */
+  settleAttempts?: number;
+  /** Use the store's cross-process watch (LISTEN/NOTIFY) when it has one. Default true. */
+  watch?: boolean;
+  cleanup?: CleanupOptions;
+  /** Names this relay in events. Default a random id. */
+  owner?: string;
+  clock?: Clock;
+  /** Source of jitter; tests pass a fixed one. */
+  random?: () => number;
+  onEvent?: RelayEventListener;
+}
+
+export interface ResolvedRelayOptions {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  store: OutboxStore<any>;
+  produce: ProduceFn;
+  batchSize: number;
+  concurrency: number;
+  pollIntervalMs: number;
+  drainUntilEmpty: boolean;
+  produceTimeoutMs: number;
+  maxAttempts: number;
+  retry: Backoff;
+  claimBackoff: Backoff;
+  produceBackoff: Backoff;
+  settleBackoff: Backoff;
+  settleAttempts: number;
+  watch: boolean;
+  cleanup: Required<CleanupOptions>;
+  owner: string;
+  clock: Clock;
+  random: () => number;
+  onEvent: RelayEventListener | undefined;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
+  if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
+  const store = o.store;
+  if (!store || typeof store.claim !== 'function' || typeof store.settle !== 'function') {
+    throw invalidOption('store', store, 'must be an outbox store (createPostgresStore, createSqliteStore...)');
+  }
+  const producer = o.producer;
+  if (typeof producer !== 'function' && typeof (producer as { produce?: unknown })?.produce !== 'function') {
+    throw invalidOption('producer', producer, 'must be a function or an object with a produce() method');
+  }
+  const produceTimeoutMs = positive('produceTimeoutMs', o.produceTimeoutMs, 10_000);
+  if (produceTimeoutMs >= store.claimTimeoutMs) {
+    throw invalidOption('produceTimeoutMs', produceTimeoutMs, `must be shorter than the store's claimTimeoutMs (${store.claimTimeoutMs})`);
+  }
+  const maxAttempts = o.maxAttempts ?? 10;
+  if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {
+    throw invalidOption('maxAttempts', maxAttempts, 'must be an integer >= 1 or Infinity');
+  }
+  return {
+    store,
+    produce: toProduceFn(producer),
+    batchSize: integer('batchSize', o.batchSize, 100, 1, 10_000),
+    concurrency: integer('concurrency', o.concurrency, 1, 1, 64),
+    pollIntervalMs: positive('pollIntervalMs', o.pollIntervalMs, 1000),
+    drainUntilEmpty: o.drainUntilEmpty ?? true,
+    produceTimeoutMs,
+    maxAttempts,
+    retry: resolveBackoff('retry', o.retry, { initialMs: 1000, maxMs: 300_000, multiplier: 2, jitter: 0.5 }),
+    claimBackoff: resolveBackoff('claimBackoff', o.claimBackoff, { initialMs: 100, maxMs: 10_000, multiplier: 2, jitter: 0.5 }),
+    produceBackoff: resolveBackoff('produceBackoff', o.produceBackoff, { initialMs: 100, maxMs: 10_000, multiplier: 2, jitter: 0.5 }),
+    settleBackoff: resolveBackoff('settleBackoff', o.settleBackoff, { initialMs: 50, maxMs: 2000, multiplier: 2, jitter: 0.5 }),
+    settleAttempts: integer('settleAttempts', o.settleAttempts, 5, 1, 1000),
+    watch: o.watch ?? true,
+    cleanup: {
+      intervalMs: positive('cleanup.intervalMs', o.cleanup?.intervalMs, 60_000),
+      maxAgeMs: positive('cleanup.maxAgeMs', o.cleanup?.maxAgeMs, DAY, true),
+      batchSize: integer('cleanup.batchSize', o.cleanup?.batchSize, 1000, 1, 100_000),
+    },
+    owner: o.owner ?? `relay-${Math.random().toString(36).slice(2, 10)}`,
+    clock: o.clock ?? systemClock,
+    random: o.random ?? Math.random,
+    onEvent: o.onEvent,
+  };
+}
+
+function positive(field: string, value: number | undefined, fallback: number, allowZero = false): number {
+  const v = value ?? fallback;
+  if (!(Number.isFinite(v) && (allowZero ? v >= 0 : v > 0))) throw invalidOption(field, v, `must be a finite number ${allowZero ? '>=' : '>'} 0`);
+  return v;
+}
+
+function integer(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  const v = value ?? fallback;
+  if (!(Number.isInteger(v) && v >= min && v <= max)) throw invalidOption(field, v, `must be an integer from ${min} to ${max}`);
+  return v;
+}

@@ -1,0 +1,69 @@
+import { backoffDelay, type Backoff } from './backoff.js';
+import { errorMessage, isPermanent } from './errors.js';
+import type { OutboxMessage } from './message.js';
+import type { ProduceResult } from './producer.js';
+import type { MessageFailure, Settlement } from './store.js';
+
+export interface RetryPolicy {
+  readonly maxAttempts: number;
+  readonly retry: Backoff;
+  readonly random: () => number;
+}
+
+/** What the producer did with a batch: its result, or the error it threw. */
+export type ProduceOutcome = { result: ProduceResult | void } | { thrown: unknown };
+
+export interface SettlementPlan {
+  readonly settlement: Settlement;
+  /** Messages a producer reported published after an earlier message of their key failed. */
+  readonly orderViolations: readonly string[];
+}
+
+/** Turns a produce outcome into what the store records: delivered, failed (retry or dead), released. */
+export function planSettlement(messages: readonly OutboxMessage[], outcome: ProduceOutcome, policy: RetryPolicy): SettlementPlan {
+  const ok = new Set<string>();
+  const explicit = new Map<string, { error: unknown; permanent: boolean }>();
+  if ('thrown' in outcome) {
+    for (const m of messages) explicit.set(m.id, { error: outcome.thrown, permanent: isPermanent(outcome.thrown) });
+  } else if (outcome.result === undefined) {
+    for (const m of messages) ok.add(m.id);
+  } else {
+    for (const id of outcome.result.ok) ok.add(id);
+    for (const f of outcome.result.failed ?? []) {
+      if (!ok.has(f.id)) explicit.set(f.id, { error: f.error, permanent: f.permanent === true || isPermanent(f.error) });
+    }
+  }
+
+  const delivered: string[] = [];
+  const failed: MessageFailure[] = [];
+  const released: string[] = [];
+  const orderViolations: string[] = [];
+  const failedKeys = new Set<string>();
+  for (const m of messages) {
+    const keyFailed = m.key !== null && failedKeys.has(m.key);
+    if (ok.has(m.id)) {
+      delivered.push(m.id);
+      if (keyFailed) orderViolations.push(m.id);
+      continue;
+    }
+    if (keyFailed) {
+      released.push(m.id);
+      continue;
+    }
+    const reason = explicit.get(m.id) ?? { error: 'not acknowledged by the producer', permanent: false };
+    failed.push(toFailure(m, reason.error, reason.permanent, policy));
+    if (m.key !== null) failedKeys.add(m.key);
+  }
+  return { settlement: { delivered, failed, released }, orderViolations };
+}
+
+function toFailure(m: OutboxMessage, error: unknown, permanent: boolean, policy: RetryPolicy): MessageFailure {
+  const attempt = m.attempts + 1;
+  const dead = permanent || attempt >= policy.maxAttempts;
+  return {
+    id: m.id,
+    error: errorMessage(error).slice(0, 2000),
+    retryInMs: dead ? 0 : backoffDelay(policy.retry, attempt, policy.random),
+    dead,
+  };
+}

@@ -1,0 +1,96 @@
+import type { EncodedMessage, OutboxMessage } from './message.js';
+import type { WakeChannel } from './wake.js';
+
+/** Identifies one outbox: the kind of store and the outbox's own name (OutboxKit's OutboxKey). */
+export interface OutboxKey {
+  readonly kind: string;
+  readonly name: string;
+}
+
+export type CompletionMode = 'delete' | 'markProcessed';
+
+export interface ClaimRequest {
+  /** Most messages to return. */
+  readonly limit: number;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Messages claimed for one relay worker. Stores attach what they need to settle it (an open
+ * transaction, or a lease token that fences out a zombie relay); the relay only reads these.
+ */
+export interface ClaimedBatch {
+  /** In delivery order: per key, in commit order. */
+  readonly messages: readonly OutboxMessage[];
+  /** True when the store saw at least `limit` candidates, so another claim would likely find more. */
+  readonly hasMore: boolean;
+}
+
+export interface MessageFailure {
+  readonly id: string;
+  readonly error: string;
+  /** Delay before the next attempt (ignored when `dead`). */
+  readonly retryInMs: number;
+  /** Move to the dead letters instead of retrying. */
+  readonly dead: boolean;
+}
+
+/** What happened to each claimed message. Every claimed id appears in exactly one list. */
+export interface Settlement {
+  readonly delivered: readonly string[];
+  readonly failed: readonly MessageFailure[];
+  /** Not attempted: back to pending without counting an attempt. */
+  readonly released: readonly string[];
+}
+
+export interface SettleResult {
+  /** Messages this worker no longer owned (lease expired and taken over): nothing was changed for them. */
+  readonly lost: number;
+}
+
+export interface DeadLetter extends OutboxMessage {
+  readonly error: string | null;
+  readonly deadAt: Date;
+}
+
+export interface WriteResult {
+  /** Ids not stored because a pending message already had the same dedup key. */
+  readonly duplicates: readonly string[];
+}
+
+/**
+ * The port every database implements. `Tx` is the store's own transaction handle: a pg
+ * PoolClient, a PGlite transaction, a better-sqlite3 database...
+ */
+export interface OutboxStore<Tx = unknown> {
+  readonly key: OutboxKey;
+  readonly completion: CompletionMode;
+  /** A claim older than this is abandoned and its messages can be claimed by another relay. */
+  readonly claimTimeoutMs: number;
+  /** In-process wake-ups: nudged after a commit made through this store. */
+  readonly wakes: WakeChannel;
+
+  write(tx: Tx, messages: readonly EncodedMessage[]): Promise<WriteResult>;
+  /** Present on stores whose driver is synchronous, so writes can run inside a synchronous transaction. */
+  writeSync?(tx: Tx, messages: readonly EncodedMessage[]): WriteResult;
+
+  claim(request: ClaimRequest): Promise<ClaimedBatch | null>;
+  /** Applies the outcome. Must not be cancelled by a relay shutdown: what was published is acknowledged. */
+  settle(batch: ClaimedBatch, settlement: Settlement): Promise<SettleResult>;
+
+  /** Mark-processed mode: removes processed messages older than `maxAgeMs`, at most `limit` of them. */
+  cleanup(maxAgeMs: number, limit: number): Promise<number>;
+
+  listDeadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
+  /** Puts dead letters back to pending with their attempts reset. Returns how many were found. */
+  requeueDeadLetters(ids: readonly string[]): Promise<number>;
+  discardDeadLetters(ids: readonly string[]): Promise<number>;
+
+  /** Creates the table and indexes if they do not exist. */
+  migrate(): Promise<void>;
+  /** The DDL `migrate()` runs, for users' own migration tools. */
+  schemaSql(): string;
+
+  /** Cross-process wake-up (LISTEN/NOTIFY...). Resolves to a function that stops watching. */
+  watch?(onWake: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;
+}

@@ -1,0 +1,3 @@
+export { createMemoryStore, MemoryTransaction, type MemoryStore, type MemoryStoreOptions } from './memory-store.js';
+export { createFakeClock, type FakeClock } from './fake-clock.js';
+export { createRecordingProducer, type RecordingProducer, type RecordingProducerOptions } from './recording-producer.js';

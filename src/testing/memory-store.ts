@@ -1,0 +1,201 @@
+import { systemClock, type Clock } from '../core/clock.js';
+import { TxboxError } from '../core/errors.js';
+import type { EncodedMessage, OutboxMessage } from '../core/message.js';
+import { keepKeyOrder } from '../core/ordering.js';
+import type { ClaimedBatch, DeadLetter, OutboxStore, Settlement, SettleResult, WriteResult } from '../core/store.js';
+import { checkIds, resolveCommonStoreOptions, type CommonStoreOptions } from '../core/store-options.js';
+import { WakeChannel } from '../core/wake.js';
+
+interface Row {
+  position: number;
+  message: EncodedMessage;
+  createdAt: number;
+  availableAt: number;
+  attempts: number;
+  lastError: string | null;
+  leaseToken: string | null;
+  leaseUntil: number;
+  processedAt: number | null;
+  deadAt: number | null;
+}
+
+/** A transaction of the in-memory store: writes become visible on commit, vanish on rollback. */
+export class MemoryTransaction {
+  readonly writes: EncodedMessage[] = [];
+}
+
+export interface MemoryStoreOptions extends CommonStoreOptions {
+  clock?: Clock;
+}
+
+export interface MemoryStore extends OutboxStore<MemoryTransaction> {
+  /** Runs `fn` in a transaction: committed if it resolves, rolled back if it throws. */
+  transaction<T>(fn: (tx: MemoryTransaction) => Promise<T> | T): Promise<T>;
+  /** Messages not yet delivered (nor dead). */
+  pendingCount(): number;
+}
+
+interface MemoryBatch extends ClaimedBatch {
+  token: string;
+}
+
+const isPending = (r: Row) => r.processedAt === null && r.deadAt === null;
+
+/** An outbox store in process memory with the same claim rules as the SQL stores: for users' unit tests. */
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const common = resolveCommonStoreOptions(options);
+  const clock = options.clock ?? systemClock;
+  const rows = new Map<number, Row>();
+  const byId = new Map<string, Row>();
+  let nextPosition = 1;
+  let nextToken = 1;
+
+  const commit = (writes: readonly EncodedMessage[]): WriteResult => {
+    const duplicates: string[] = [];
+    for (const m of writes) {
+      if (byId.has(m.id)) throw new TxboxError('DUPLICATE_ID', `a message with id ${m.id} already exists`, { field: 'id', value: m.id });
+      if (m.dedupKey !== null && [...rows.values()].some((r) => isPending(r) && r.message.dedupKey === m.dedupKey)) {
+        duplicates.push(m.id);
+        continue;
+      }
+      const now = clock.now();
+      const row: Row = {
+        position: nextPosition++,
+        message: m,
+        createdAt: now,
+        availableAt: m.availableAt?.getTime() ?? now + m.delayMs,
+        attempts: 0,
+        lastError: null,
+        leaseToken: null,
+        leaseUntil: 0,
+        processedAt: null,
+        deadAt: null,
+      };
+      rows.set(row.position, row);
+      byId.set(m.id, row);
+    }
+    return { duplicates };
+  };
+
+  const toMessage = (r: Row): OutboxMessage => ({
+    id: r.message.id,
+    topic: r.message.topic,
+    key: r.message.key,
+    payload: r.message.payload,
+    contentType: r.message.contentType,
+    headers: r.message.headers ?? {},
+    createdAt: new Date(r.createdAt),
+    availableAt: new Date(r.availableAt),
+    attempts: r.attempts,
+    dedupKey: r.message.dedupKey,
+  });
+
+  const remove = (r: Row) => {
+    rows.delete(r.position);
+    byId.delete(r.message.id);
+  };
+
+  const store: MemoryStore = {
+    key: { kind: 'memory', name: common.name },
+    completion: common.completion,
+    claimTimeoutMs: common.claimTimeoutMs,
+    wakes: new WakeChannel(),
+
+    async transaction(fn) {
+      const tx = new MemoryTransaction();
+      const result = await fn(tx);
+      commit(tx.writes);
+      store.wakes.nudge();
+      return result;
+    },
+    async write(tx, messages) {
+      tx.writes.push(...messages);
+      return { duplicates: [] };
+    },
+    async claim({ limit }) {
+      const now = clock.now();
+      const candidates: Row[] = [];
+      for (const r of rows.values()) {
+        if (isPending(r) && r.availableAt <= now && r.leaseUntil <= now) candidates.push(r);
+        if (candidates.length >= limit) break;
+      }
+      const heads = (key: string, n: number) =>
+        [...rows.values()].filter((r) => isPending(r) && r.message.key === key).slice(0, n).map((r) => r.position);
+      const accepted = keepKeyOrder(candidates.map((r) => ({ position: r.position, key: r.message.key, row: r })), heads);
+      const token = String(nextToken++);
+      for (const { row } of accepted) {
+        row.leaseToken = token;
+        row.leaseUntil = now + common.claimTimeoutMs;
+      }
+      const batch: MemoryBatch = { messages: accepted.map(({ row }) => toMessage(row)), hasMore: candidates.length >= limit, token };
+      return batch;
+    },
+    async settle(batch, s: Settlement): Promise<SettleResult> {
+      const { token } = batch as MemoryBatch;
+      const now = clock.now();
+      let lost = 0;
+      const owned = (id: string) => {
+        const r = byId.get(id);
+        if (r && r.leaseToken === token && isPending(r)) return r;
+        lost++;
+        return undefined;
+      };
+      for (const id of s.delivered) {
+        const r = owned(id);
+        if (!r) continue;
+        if (common.completion === 'delete') remove(r);
+        else Object.assign(r, { processedAt: now, leaseToken: null, leaseUntil: 0 });
+      }
+      for (const f of s.failed) {
+        const r = owned(f.id);
+        if (!r) continue;
+        Object.assign(r, { attempts: r.attempts + 1, lastError: f.error, leaseToken: null, leaseUntil: 0 });
+        if (f.dead) r.deadAt = now;
+        else r.availableAt = now + f.retryInMs;
+      }
+      for (const id of s.released) {
+        const r = owned(id);
+        if (r) Object.assign(r, { leaseToken: null, leaseUntil: 0 });
+      }
+      return { lost };
+    },
+    async cleanup(maxAgeMs, limit) {
+      const cutoff = clock.now() - maxAgeMs;
+      const old = [...rows.values()].filter((r) => r.processedAt !== null && r.processedAt < cutoff).slice(0, limit);
+      old.forEach(remove);
+      return old.length;
+    },
+    async listDeadLetters({ limit = 100 } = {}): Promise<DeadLetter[]> {
+      return [...rows.values()]
+        .filter((r) => r.deadAt !== null)
+        .slice(0, limit)
+        .map((r) => ({ ...toMessage(r), error: r.lastError, deadAt: new Date(r.deadAt!) }));
+    },
+    async requeueDeadLetters(ids) {
+      checkIds('ids', ids);
+      let n = 0;
+      for (const id of ids) {
+        const r = byId.get(id);
+        if (r?.deadAt == null) continue;
+        Object.assign(r, { deadAt: null, attempts: 0, lastError: null, availableAt: clock.now() });
+        n++;
+      }
+      return n;
+    },
+    async discardDeadLetters(ids) {
+      checkIds('ids', ids);
+      let n = 0;
+      for (const id of ids) {
+        const r = byId.get(id);
+        if (r?.deadAt == null) continue;
+        remove(r);
+        n++;
+      }
+      return n;
+    },
+    async migrate() {},
+    schemaSql: () => '-- the memory store keeps no schema',
+    pendingCount: () => [...rows.values()].filter(isPending).length,
+  };
+  return store;
+}
