@@ -33,6 +33,8 @@ export interface MemoryStore extends OutboxStore<MemoryTransaction> {
   transaction<T>(fn: (tx: MemoryTransaction) => Promise<T> | T): Promise<T>;
   /** Messages not yet delivered (nor dead). */
   pendingCount(): number;
+  /** Rows in any state: pending, processed (mark-processed mode) or dead. */
+  rowCount(): number;
 }
 
 interface MemoryBatch extends ClaimedBatch {
@@ -50,14 +52,25 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   let nextPosition = 1;
   let nextToken = 1;
 
-  const commit = (writes: readonly EncodedMessage[]): WriteResult => {
+  const pendingDedup = (key: string) => [...rows.values()].some((r) => isPending(r) && r.message.dedupKey === key);
+
+  /** Checks at write time, as the SQL stores do, so `send()` reports duplicates at once. */
+  const stage = (tx: MemoryTransaction, messages: readonly EncodedMessage[]): WriteResult => {
     const duplicates: string[] = [];
-    for (const m of writes) {
-      if (byId.has(m.id)) throw new TxboxError('DUPLICATE_ID', `a message with id ${m.id} already exists`, { field: 'id', value: m.id });
-      if (m.dedupKey !== null && [...rows.values()].some((r) => isPending(r) && r.message.dedupKey === m.dedupKey)) {
-        duplicates.push(m.id);
-        continue;
+    for (const m of messages) {
+      if (byId.has(m.id) || tx.writes.some((w) => w.id === m.id)) {
+        throw new TxboxError('DUPLICATE_ID', `a message with id ${m.id} already exists`, { field: 'id', value: m.id });
       }
+      if (m.dedupKey !== null && (pendingDedup(m.dedupKey) || tx.writes.some((w) => w.dedupKey === m.dedupKey))) duplicates.push(m.id);
+      else tx.writes.push(m);
+    }
+    return { duplicates };
+  };
+
+  const commit = (writes: readonly EncodedMessage[]) => {
+    for (const m of writes) {
+      // Another transaction may have committed the same dedup key meanwhile: the first commit wins.
+      if (m.dedupKey !== null && pendingDedup(m.dedupKey)) continue;
       const now = clock.now();
       const row: Row = {
         position: nextPosition++,
@@ -74,7 +87,6 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       rows.set(row.position, row);
       byId.set(m.id, row);
     }
-    return { duplicates };
   };
 
   const toMessage = (r: Row): OutboxMessage => ({
@@ -108,10 +120,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       store.wakes.nudge();
       return result;
     },
-    async write(tx, messages) {
-      tx.writes.push(...messages);
-      return { duplicates: [] };
-    },
+    write: async (tx, messages) => stage(tx, messages),
+    writeSync: stage,
     async claim({ limit }) {
       const now = clock.now();
       const candidates: Row[] = [];
@@ -196,6 +206,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async migrate() {},
     schemaSql: () => '-- the memory store keeps no schema',
     pendingCount: () => [...rows.values()].filter(isPending).length,
+    rowCount: () => rows.size,
   };
   return store;
 }

@@ -1,0 +1,38 @@
+import { invalidOption } from '../../core/errors.js';
+import type { OutboxStore } from '../../core/store.js';
+import type { PgQueryable } from '../postgres/driver.js';
+import { resolvePgDialectOptions, type PgDialectOptions } from '../postgres/options.js';
+import { buildPgStore } from '../postgres/store.js';
+import type { PgliteLike } from './driver.js';
+
+export interface PgliteStoreOptions extends PgDialectOptions {
+  /** A PGlite instance. */
+  db: PgliteLike;
+}
+
+export interface PgliteStore extends OutboxStore<PgQueryable> {
+  /** Runs `fn` in a PGlite transaction, then wakes relays in this process. */
+  transaction<T>(fn: (tx: PgQueryable) => Promise<T>): Promise<T>;
+}
+
+/**
+ * PostgreSQL's SQL, in process. PGlite has a single connection, so a claim must never hold a
+ * transaction open across a produce call (the application's own queries would queue behind it):
+ * claims are leases here.
+ */
+export function createPgliteStore(options: PgliteStoreOptions): PgliteStore {
+  const db = options?.db;
+  if (!db || typeof db.query !== 'function' || typeof db.transaction !== 'function') {
+    throw invalidOption('db', db, 'must be a PGlite instance');
+  }
+  const o = resolvePgDialectOptions(options, 'lease');
+  const store = buildPgStore<PgQueryable>('pglite', db, o);
+  return {
+    ...store,
+    async transaction(fn) {
+      const result = await db.transaction(fn);
+      store.wakes.nudge();
+      return result;
+    },
+  };
+}

@@ -1,0 +1,4 @@
+export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export type { PgClientLike, PgPoolLike, PgQueryable } from './driver.js';
+export type { ClaimMode } from './sql.js';
+export { DEFAULT_COLUMNS, type OutboxColumns } from '../shared/layout.js';

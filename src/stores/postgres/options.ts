@@ -1,0 +1,45 @@
+import { invalidOption } from '../../core/errors.js';
+import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
+import { checkIdentifier, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
+import type { ClaimMode } from './sql.js';
+
+export interface PgDialectOptions extends CommonStoreOptions, LayoutOptions {
+  /** Table name. Default `txbox_outbox`. */
+  table?: string;
+  /** Schema of the table. Default: the connection's search_path. */
+  schema?: string;
+  /** Server-side timeout of the relay's statements (lock mode). Default 10 s. */
+  queryTimeoutMs?: number;
+  /** Writers send a NOTIFY with each `send()`, waking relays in other processes at once. Default false. */
+  notify?: boolean;
+  /** LISTEN/NOTIFY channel. Default `txbox_<table>`. */
+  channel?: string;
+}
+
+export interface ResolvedPgDialectOptions extends ResolvedCommonStoreOptions {
+  layout: TableLayout;
+  schema: string | undefined;
+  queryTimeoutMs: number;
+  notify: boolean;
+  channel: string;
+  claimMode: ClaimMode;
+}
+
+export function resolvePgDialectOptions(o: PgDialectOptions, claimMode: ClaimMode): ResolvedPgDialectOptions {
+  const common = resolveCommonStoreOptions(o);
+  const layout = resolveLayout(o, 'txbox_outbox', '"');
+  const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
+  if (!(Number.isInteger(queryTimeoutMs) && queryTimeoutMs > 0)) {
+    throw invalidOption('queryTimeoutMs', queryTimeoutMs, 'must be a positive integer');
+  }
+  if (o.notify !== undefined && typeof o.notify !== 'boolean') throw invalidOption('notify', o.notify, 'must be a boolean');
+  return {
+    ...common,
+    layout,
+    schema: o.schema,
+    queryTimeoutMs,
+    notify: o.notify ?? false,
+    channel: checkIdentifier('channel', o.channel ?? `txbox_${layout.bareTable}`),
+    claimMode,
+  };
+}

@@ -1,0 +1,53 @@
+import type { OutboxStore } from '../../core/store.js';
+import { invalidOption } from '../../core/errors.js';
+import type { PgClientLike, PgPoolLike } from './driver.js';
+import { resolvePgDialectOptions, type PgDialectOptions } from './options.js';
+import { buildPgStore } from './store.js';
+import type { ClaimMode } from './sql.js';
+import { listen } from './watch.js';
+
+export interface PostgresStoreOptions extends PgDialectOptions {
+  /** A `pg.Pool` (or anything with `query` and `connect`). */
+  pool: PgPoolLike;
+  /**
+   * `lock` (default): a claim holds its rows with FOR UPDATE SKIP LOCKED in a transaction the
+   * server ends after `claimTimeoutMs` idle. `lease`: a claim stamps a lease and commits at once.
+   */
+  claimMode?: ClaimMode;
+}
+
+export interface PostgresStore extends OutboxStore<PgClientLike> {
+  /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
+  transaction<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T>;
+}
+
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  const pool = options?.pool;
+  if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
+    throw invalidOption('pool', pool, 'must be a pg Pool (with query and connect)');
+  }
+  const claimMode = options.claimMode ?? 'lock';
+  if (claimMode !== 'lock' && claimMode !== 'lease') throw invalidOption('claimMode', claimMode, "must be 'lock' or 'lease'");
+  const o = resolvePgDialectOptions(options, claimMode);
+  const store = buildPgStore<PgClientLike>('postgres', pool, o);
+  return {
+    ...store,
+    watch: (onWake, onError) => listen(pool, o.channel, onWake, onError),
+    async transaction(fn) {
+      const client = await pool.connect();
+      let result;
+      try {
+        await client.query('BEGIN');
+        result = await fn(client);
+        await client.query('COMMIT');
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        client.release();
+        throw error;
+      }
+      client.release();
+      store.wakes.nudge();
+      return result;
+    },
+  };
+}

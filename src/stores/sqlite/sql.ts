@@ -1,0 +1,36 @@
+import type { TableLayout } from '../shared/layout.js';
+import { messageColumns } from '../shared/rows.js';
+
+/** SQLite statements. Lists of positions travel as one JSON array parameter read with json_each. */
+export function sqliteStatements(l: TableLayout, markProcessed: boolean) {
+  const { c, table } = l;
+  const pending = `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL`;
+  const inList = (param = '?') => `${c.position} IN (SELECT value FROM json_each(${param}))`;
+  const owned = `${c.leaseToken} = ?`;
+  const clearLease = `${c.leaseToken} = NULL, ${c.leaseUntil} = NULL`;
+  const cols = `${c.id}, ${c.topic}, ${c.key}, ${c.payload}, ${c.contentType}, ${c.headers}, ${c.dedupKey}, ${c.createdAt}, ${c.availableAt}`;
+  return {
+    insert: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    insertDedup: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${pending} DO NOTHING`,
+    // Params: now, now, limit.
+    candidates: `SELECT ${messageColumns(l)} FROM ${table} WHERE ${pending} AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?) ORDER BY ${c.position} LIMIT ?`,
+    // Params: key, n.
+    heads: `SELECT ${c.position} AS position FROM ${table} WHERE ${c.key} = ? AND ${pending} ORDER BY ${c.position} LIMIT ?`,
+    // Params: token, lease until, positions.
+    lease: `UPDATE ${table} SET ${c.leaseToken} = ?, ${c.leaseUntil} = ? WHERE ${inList()}`,
+    // Params: (now,) positions, token.
+    done: markProcessed
+      ? `UPDATE ${table} SET ${c.processedAt} = ?, ${clearLease} WHERE ${inList()} AND ${owned}`
+      : `DELETE FROM ${table} WHERE ${inList()} AND ${owned}`,
+    // Params: error, available at, dead at, position, token.
+    fail: `UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.availableAt} = ?, ${c.deadAt} = ?, ${clearLease} WHERE ${c.position} = ? AND ${owned}`,
+    // Params: positions, token.
+    release: `UPDATE ${table} SET ${clearLease} WHERE ${inList()} AND ${owned}`,
+    // Params: cutoff, limit.
+    cleanup: `DELETE FROM ${table} WHERE ${c.position} IN (SELECT ${c.position} FROM ${table} WHERE ${c.processedAt} IS NOT NULL AND ${c.processedAt} < ? ORDER BY ${c.processedAt} LIMIT ?)`,
+    listDead: `SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at FROM ${table} WHERE ${c.deadAt} IS NOT NULL ORDER BY ${c.position} LIMIT ?`,
+    // Params: now, ids.
+    requeue: `UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ?, ${clearLease} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?))`,
+    discard: `DELETE FROM ${table} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?))`,
+  };
+}

@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { createOutbox, createRelay, parsePayload, type OutboxMessage, type OutboxStore, type Settlement } from '../../src/core/index.js';
+import { createRecordingProducer } from '../../src/testing/index.js';
+import { eventually, sleep } from '../support/env.js';
+import type { StoreHarness, StoreUnderTest } from './harness.js';
+
+const settleAll = (messages: readonly OutboxMessage[]): Settlement => ({ delivered: messages.map((m) => m.id), failed: [], released: [] });
+
+/** Claims what is claimable and releases it at once (a lock-mode claim would otherwise hold its rows). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function claimAll(store: OutboxStore<any>, limit = 1000) {
+  const batch = await store.claim({ limit });
+  if (!batch) return { messages: [], hasMore: false };
+  await store.settle(batch, { delivered: [], failed: [], released: batch.messages.map((m) => m.id) });
+  return batch;
+}
+
+/** The behaviour every store promises. Each test makes its own table. */
+export function storeContract(harness: StoreHarness): void {
+  describe(`store contract: ${harness.name}`, () => {
+    after(() => harness.close());
+
+    const send = (t: StoreUnderTest, messages: Parameters<ReturnType<typeof createOutbox>['send']>[1]) => {
+      const outbox = createOutbox({ store: t.store });
+      let result!: Awaited<ReturnType<typeof outbox.send>>;
+      return t.commit(async (tx) => (result = await outbox.send(tx, messages))).then(() => result);
+    };
+
+    it('stores a message if and only if its transaction commits', async () => {
+      const t = await harness.create();
+      const outbox = createOutbox({ store: t.store });
+      await t.rollback((tx) => outbox.send(tx, { topic: 'orders', payload: 'ghost' }));
+      const { ids } = await send(t, { topic: 'orders', payload: 'real' });
+      const { messages } = await claimAll(t.store);
+      assert.deepEqual(messages.map((m) => m.id), ids);
+      assert.equal(await t.rowCount(), 1);
+    });
+
+    it('hands over every field intact, in position order', async () => {
+      const t = await harness.create();
+      const bytes = Uint8Array.from([0, 1, 2, 255]);
+      const { ids } = await send(t, [
+        { topic: 'a', key: 'k1', payload: { n: 1, s: 'é' }, headers: { h: 'v' }, traceContext: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'x=1' } },
+        { topic: 'b', payload: bytes, contentType: 'application/x-test' },
+        { topic: 'c', payload: [3] },
+      ]);
+      const { messages } = await claimAll(t.store);
+      assert.deepEqual(messages.map((m) => m.id), ids);
+      const [first, second] = messages;
+      assert.equal(first!.topic, 'a');
+      assert.equal(first!.key, 'k1');
+      assert.deepEqual(parsePayload(first!), { n: 1, s: 'é' });
+      assert.equal(first!.contentType, 'application/json');
+      assert.deepEqual(first!.headers, { h: 'v', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: 'x=1' });
+      assert.equal(first!.attempts, 0);
+      assert.ok(first!.createdAt instanceof Date && first!.availableAt instanceof Date);
+      assert.deepEqual([...second!.payload], [...bytes]);
+      assert.equal(second!.contentType, 'application/x-test');
+      assert.equal(second!.key, null);
+    });
+
+    it('rejects bad input with the field named, and writes nothing', async () => {
+      const t = await harness.create();
+      const outbox = createOutbox({ store: t.store });
+      await assert.rejects(t.commit((tx) => outbox.send(tx, [{ topic: 'ok', payload: 1 }, { topic: '', payload: 2 }])), { code: 'INVALID_ARGUMENT', field: 'messages[1].topic' });
+      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1, id: 'not-a-uuid' })), { code: 'INVALID_ARGUMENT', field: 'message.id' });
+      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1n })), { code: 'INVALID_ARGUMENT', field: 'message.payload' });
+      assert.equal(await t.rowCount(), 0);
+    });
+
+    it('refuses a second message with the same id', async () => {
+      const t = await harness.create();
+      const { ids } = await send(t, { topic: 't', payload: 1 });
+      await assert.rejects(send(t, { id: ids[0], topic: 't', payload: 2 }), { code: 'DUPLICATE_ID' });
+      assert.equal(await t.rowCount(), 1);
+    });
+
+    it('deletes delivered messages and retries failed ones after their delay', async () => {
+      const t = await harness.create();
+      const { ids } = await send(t, [{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]);
+      const batch = (await t.store.claim({ limit: 10 }))!;
+      const result = await t.store.settle(batch, { delivered: [ids[0]!], failed: [{ id: ids[1]!, error: 'boom', retryInMs: 400, dead: false }], released: [] });
+      assert.equal(result.lost, 0);
+      assert.equal(await t.rowCount(), 1);
+      assert.equal((await claimAll(t.store)).messages.length, 0, 'not before its retry delay');
+      await sleep(450);
+      const again = await claimAll(t.store);
+      assert.deepEqual(again.messages.map((m) => [m.id, m.attempts]), [[ids[1], 1]]);
+    });
+
+    it('keeps dead letters with their error, and can requeue or discard them', async () => {
+      const t = await harness.create();
+      const { ids } = await send(t, [{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]);
+      const batch = (await t.store.claim({ limit: 10 }))!;
+      await t.store.settle(batch, { delivered: [], released: [], failed: ids.map((id) => ({ id, error: `bad ${id}`, retryInMs: 0, dead: true })) });
+      assert.equal((await claimAll(t.store)).messages.length, 0);
+      const dead = await t.store.listDeadLetters();
+      assert.deepEqual(dead.map((d) => [d.id, d.error, d.attempts]), ids.map((id) => [id, `bad ${id}`, 1]));
+      assert.ok(dead[0]!.deadAt instanceof Date);
+      assert.equal(await t.store.requeueDeadLetters([ids[0]!]), 1);
+      assert.equal(await t.store.discardDeadLetters([ids[1]!, ids[0]!]), 1, 'only dead letters are discarded');
+      const back = await claimAll(t.store);
+      assert.deepEqual(back.messages.map((m) => [m.id, m.attempts]), [[ids[0], 0]]);
+      assert.equal((await t.store.listDeadLetters()).length, 0);
+    });
+
+    it('does not hand out a delayed message early', async () => {
+      const t = await harness.create();
+      const { ids } = await send(t, [{ topic: 't', payload: 1, delayMs: 500 }, { topic: 't', payload: 2, availableAt: new Date(Date.now() + 60_000) }]);
+      assert.equal((await claimAll(t.store)).messages.length, 0);
+      await sleep(550);
+      assert.deepEqual((await claimAll(t.store)).messages.map((m) => m.id), [ids[0]]);
+    });
+
+    it('skips a message whose dedup key is pending, and stores it again once delivered', async () => {
+      const t = await harness.create();
+      const first = await send(t, { topic: 't', payload: 1, dedupKey: 'page:7' });
+      assert.deepEqual(first.duplicates, []);
+      const second = await send(t, [{ topic: 't', payload: 2, dedupKey: 'page:7' }, { topic: 't', payload: 3, dedupKey: 'page:8' }]);
+      assert.deepEqual(second.duplicates, [second.ids[0]]);
+      const batch = (await t.store.claim({ limit: 10 }))!;
+      assert.deepEqual(batch.messages.map((m) => parsePayload(m)), [1, 3]);
+      await t.store.settle(batch, settleAll(batch.messages));
+      const third = await send(t, { topic: 't', payload: 4, dedupKey: 'page:7' });
+      assert.deepEqual(third.duplicates, []);
+    });
+
+    it('holds back later messages of a key while an older one is in backoff or claimed', async () => {
+      const t = await harness.create();
+      const { ids } = await send(t, [
+        { topic: 't', key: 'a', payload: 'a1' },
+        { topic: 't', key: 'b', payload: 'b1' },
+        { topic: 't', key: 'a', payload: 'a2' },
+        { topic: 't', payload: 'free' },
+      ]);
+      const only = (await t.store.claim({ limit: 1 }))!;
+      assert.deepEqual(only.messages.map((m) => m.id), [ids[0]]);
+      const other = await (await t.second()).claim({ limit: 10 });
+      assert.deepEqual(other!.messages.map((m) => parsePayload(m)), ['b1', 'free'], 'a2 waits for a1, held by the first claim');
+      await t.store.settle(only, { delivered: [], released: [], failed: [{ id: ids[0]!, error: 'x', retryInMs: 60_000, dead: false }] });
+      await (await t.second()).settle(other!, settleAll(other!.messages));
+      assert.equal((await claimAll(t.store)).messages.length, 0, 'a2 waits while a1 is in backoff');
+    });
+
+    it('lets a key flow again once its head is dead-lettered', async () => {
+      const t = await harness.create();
+      const { ids } = await send(t, [{ topic: 't', key: 'a', payload: 1 }, { topic: 't', key: 'a', payload: 2 }]);
+      const batch = (await t.store.claim({ limit: 1 }))!;
+      await t.store.settle(batch, { delivered: [], released: [], failed: [{ id: ids[0]!, error: 'x', retryInMs: 0, dead: true }] });
+      assert.deepEqual((await claimAll(t.store)).messages.map((m) => m.id), [ids[1]]);
+    });
+
+    it('gives an abandoned claim to another relay after the claim timeout, and fences the first', async () => {
+      const t = await harness.create({ claimTimeoutMs: 400 });
+      await send(t, [{ topic: 't', key: 'k', payload: 1 }, { topic: 't', key: 'k', payload: 2 }]);
+      const stale = (await t.store.claim({ limit: 10 }))!;
+      assert.equal(stale.messages.length, 2);
+      const other = await t.second();
+      assert.equal((await claimAll(other)).messages.length, 0, 'held while the claim is fresh');
+      await sleep(700);
+      const fresh = (await other.claim({ limit: 10 }))!;
+      assert.deepEqual(fresh.messages.map((m) => m.id), stale.messages.map((m) => m.id));
+      const late = await t.store.settle(stale, settleAll(stale.messages)).then(
+        (r) => r.lost,
+        (e: { code?: string }) => (e.code === 'CLAIM_LOST' ? stale.messages.length : Promise.reject(e)),
+      );
+      assert.equal(late, 2, 'the zombie acknowledges nothing');
+      assert.equal((await other.settle(fresh, settleAll(fresh.messages))).lost, 0);
+      assert.equal(await t.rowCount(), 0);
+    });
+
+    it('delivers everything once, keys in order, with two relays racing', async () => {
+      const t = await harness.create();
+      const perKey = 30;
+      const keys = ['k0', 'k1', 'k2', 'k3', 'k4', 'k5'];
+      const expected = keys.flatMap((key) => Array.from({ length: perKey }, (_, n) => ({ topic: 't', key, payload: { key, n } })));
+      const delivered: { key: string; n: number }[] = [];
+      const slowProducer = async (batch: readonly OutboxMessage[]) => {
+        await sleep(Math.random() * 5);
+        for (const m of batch) delivered.push(parsePayload(m));
+      };
+      const relays = [t.store, await t.second()].map((store) => createRelay({ store, producer: slowProducer, batchSize: 7, pollIntervalMs: 20 }));
+      relays.forEach((r) => r.start());
+      try {
+        for (let i = 0; i < expected.length; i += 12) await send(t, expected.slice(i, i + 12));
+        await eventually(async () => delivered.length >= expected.length && (await t.rowCount()) === 0, 20_000, 'all delivered');
+      } finally {
+        await Promise.all(relays.map((r) => r.stop()));
+      }
+      assert.equal(delivered.length, expected.length, 'no duplicates without faults');
+      for (const key of keys) {
+        assert.deepEqual(delivered.filter((d) => d.key === key).map((d) => d.n), Array.from({ length: perKey }, (_, n) => n), `order of ${key}`);
+      }
+    });
+
+    it('marks delivered messages processed and removes them at cleanup', async () => {
+      const t = await harness.create({ completion: 'markProcessed' });
+      await send(t, [{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]);
+      const batch = (await t.store.claim({ limit: 10 }))!;
+      await t.store.settle(batch, settleAll(batch.messages));
+      assert.equal(await t.rowCount(), 2, 'kept after delivery');
+      assert.equal((await claimAll(t.store)).messages.length, 0, 'never delivered again');
+      assert.equal(await t.store.cleanup(60_000, 10), 0, 'younger than max age');
+      await sleep(20);
+      assert.equal(await t.store.cleanup(1, 1), 1, 'bounded by the limit');
+      assert.equal(await t.store.cleanup(1, 10), 1);
+      assert.equal(await t.rowCount(), 0);
+    });
+
+    it('works on a table and columns of the user\'s choosing', async () => {
+      const t = await harness.create({ table: 'custom_outbox', columns: { position: 'seq', id: 'message_id', payload: 'body', key: 'partition_key' } });
+      if (harness.sql) {
+        assert.match(t.store.schemaSql(), /custom_outbox/);
+        assert.match(t.store.schemaSql(), /"seq"|`seq`/);
+      }
+      const producer = createRecordingProducer();
+      const { ids } = await send(t, [{ topic: 't', key: 'p', payload: 1 }, { topic: 't', key: 'p', payload: 2 }]);
+      const relay = createRelay({ store: t.store, producer });
+      await relay.runOnce();
+      assert.deepEqual(producer.messages.map((m) => m.id), ids);
+      assert.equal(await t.rowCount(), 0);
+    });
+  });
+}
