@@ -244,3 +244,19 @@ describe('relay on the memory store', () => {
     assert.throws(() => createRelay({ store, producer: () => {}, retry: { jitter: 2 } }), { code: 'INVALID_OPTION', field: 'retry.jitter' });
   });
 });
+
+describe('several outboxes in one process', () => {
+  it('relays each with its own settings and tells the producer which outbox a batch is from', async () => {
+    const clock = createFakeClock();
+    const tenants = ['tenant-a', 'tenant-b'].map((name) => createMemoryStore({ clock, name }));
+    const seen: string[] = [];
+    const producer = createRecordingProducer({ onMessage: (m, { key }) => seen.push(`${key.kind}/${key.name}:${m.topic}`) });
+    const relays = tenants.map((store, i) => createRelay({ store, producer, clock, batchSize: i + 1 }));
+    relays.forEach((r) => r.start());
+    await tenants[0]!.transaction((tx) => createOutbox({ store: tenants[0]! }).send(tx, { topic: 'x', payload: 1 }));
+    await tenants[1]!.transaction((tx) => createOutbox({ store: tenants[1]! }).send(tx, { topic: 'y', payload: 2 }));
+    await clock.flush();
+    assert.deepEqual(seen.sort(), ['memory/tenant-a:x', 'memory/tenant-b:y']);
+    await Promise.all(relays.map((r) => r.stop()));
+  });
+});
