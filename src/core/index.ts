@@ -23,3 +23,5 @@ export { systemClock, type Clock } from './clock.js';
 export type { BackoffOptions } from './backoff.js';
 export { WakeChannel } from './wake.js';
 export { keepKeyOrder } from './ordering.js';
+export { createInbox, type Inbox, type InboxOptions, type InboxStore, type HandlerContext, type HandleOutcome } from './inbox.js';
+export { startInboxCleanup, type InboxCleanupOptions } from './inbox-cleanup.js';

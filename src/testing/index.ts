@@ -2,3 +2,4 @@ export { createMemoryStore, MemoryTransaction, type MemoryStore, type MemoryStor
 export { createFakeClock, type FakeClock } from './fake-clock.js';
 export { createRecordingProducer, type RecordingProducer, type RecordingProducerOptions } from './recording-producer.js';
 export { checkDelivery, type DeliveryCheck, type Sequenced } from './checker.js';
+export { createMemoryInbox } from './memory-inbox.js';

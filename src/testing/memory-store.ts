@@ -22,6 +22,9 @@ interface Row {
 /** A transaction of the in-memory store: writes become visible on commit, vanish on rollback. */
 export class MemoryTransaction {
   readonly writes: EncodedMessage[] = [];
+  /** Run after the transaction's writes are applied (the memory inbox uses these). */
+  readonly onCommit: (() => void)[] = [];
+  readonly onRollback: (() => void)[] = [];
 }
 
 export interface MemoryStoreOptions extends CommonStoreOptions {
@@ -115,8 +118,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     async transaction(fn) {
       const tx = new MemoryTransaction();
-      const result = await fn(tx);
-      commit(tx.writes);
+      let result;
+      try {
+        result = await fn(tx);
+        commit(tx.writes);
+      } catch (error) {
+        tx.onRollback.forEach((hook) => hook());
+        throw error;
+      }
+      tx.onCommit.forEach((hook) => hook());
       store.wakes.nudge();
       return result;
     },

@@ -1,5 +1,7 @@
 import { invalidOption } from '../../core/errors.js';
+import type { InboxStore } from '../../core/inbox.js';
 import type { OutboxStore } from '../../core/store.js';
+import { buildPgInbox, type PgInboxOptions } from '../postgres/inbox.js';
 import type { PgQueryable } from '../postgres/driver.js';
 import { resolvePgDialectOptions, type PgDialectOptions } from '../postgres/options.js';
 import { buildPgStore } from '../postgres/store.js';
@@ -35,4 +37,11 @@ export function createPgliteStore(options: PgliteStoreOptions): PgliteStore {
       return result;
     },
   };
+}
+
+/** The inbox table in the same PGlite database. */
+export function createPgliteInbox(options: PgInboxOptions & { db: PgliteLike }): InboxStore<PgQueryable> {
+  const db = options?.db;
+  if (!db || typeof db.query !== 'function') throw invalidOption('db', db, 'must be a PGlite instance');
+  return buildPgInbox<PgQueryable>('pglite', db, options);
 }

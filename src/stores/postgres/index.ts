@@ -1,4 +1,5 @@
-export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { createPostgresInbox, createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export type { PgInboxOptions } from './inbox.js';
 export type { PgClientLike, PgPoolLike, PgQueryable } from './driver.js';
 export type { ClaimMode } from './sql.js';
 export { DEFAULT_COLUMNS, type OutboxColumns } from '../shared/layout.js';

@@ -1,4 +1,6 @@
+import type { InboxStore } from '../../core/inbox.js';
 import type { OutboxStore } from '../../core/store.js';
+import { buildPgInbox, type PgInboxOptions } from './inbox.js';
 import { invalidOption } from '../../core/errors.js';
 import type { PgClientLike, PgPoolLike } from './driver.js';
 import { resolvePgDialectOptions, type PgDialectOptions } from './options.js';
@@ -50,4 +52,11 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return result;
     },
   };
+}
+
+/** The inbox table on the same pool: `createInbox({ store: createPostgresInbox({ pool }), outbox })`. */
+export function createPostgresInbox(options: PgInboxOptions & { pool: PgPoolLike }): InboxStore<PgClientLike> {
+  const pool = options?.pool;
+  if (!pool || typeof pool.query !== 'function') throw invalidOption('pool', pool, 'must be a pg Pool');
+  return buildPgInbox<PgClientLike>('postgres', pool, options);
 }

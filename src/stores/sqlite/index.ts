@@ -2,3 +2,4 @@ export { createSqliteStore, type SqliteStore } from './store.js';
 export type { SqliteStoreOptions } from './options.js';
 export type { SqliteDatabaseLike } from './driver.js';
 export { DEFAULT_COLUMNS, type OutboxColumns } from '../shared/layout.js';
+export { createSqliteInbox, type SqliteInboxOptions } from './inbox.js';

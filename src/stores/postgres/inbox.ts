@@ -1,0 +1,59 @@
+import { invalidOption } from '../../core/errors.js';
+import type { InboxStore } from '../../core/inbox.js';
+import { checkIdentifier } from '../shared/layout.js';
+import { runScript, type PgQueryable } from './driver.js';
+
+export interface PgInboxOptions {
+  /** Table name. Default `txbox_inbox`. */
+  table?: string;
+  schema?: string;
+}
+
+/** The inbox for PostgreSQL and PGlite: a (consumer, message_id) primary key makes the insert the guard. */
+export function buildPgInbox<Tx extends PgQueryable>(kind: string, db: PgQueryable & { exec?: (sql: string) => Promise<unknown> }, o: PgInboxOptions): InboxStore<Tx> {
+  if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
+  const bare = checkIdentifier('table', o.table ?? 'txbox_inbox');
+  const schema = o.schema === undefined ? undefined : checkIdentifier('schema', o.schema);
+  const table = schema ? `"${schema}"."${bare}"` : `"${bare}"`;
+  const ddl = [
+    schema ? `CREATE SCHEMA IF NOT EXISTS "${schema}";` : '',
+    `CREATE TABLE IF NOT EXISTS ${table} (
+  consumer text NOT NULL,
+  message_id text NOT NULL,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  result text,
+  PRIMARY KEY (consumer, message_id)
+);`,
+    `CREATE INDEX IF NOT EXISTS "${bare}_received" ON ${table} (received_at);`,
+  ]
+    .filter(Boolean)
+    .join('\n');
+  const where = 'WHERE consumer = $1 AND message_id = $2';
+  // The transaction-scoped advisory lock makes concurrent cleaners skip instead of fighting over rows.
+  const cleanup = `WITH lock AS (SELECT pg_try_advisory_xact_lock(hashtext('txbox:inbox:${bare}')) AS got),
+gone AS (
+  DELETE FROM ${table} WHERE (consumer, message_id) IN (
+    SELECT consumer, message_id FROM ${table}
+    WHERE received_at < now() - ($1::double precision * interval '1 millisecond') AND (SELECT got FROM lock)
+    ORDER BY received_at LIMIT $2
+  ) RETURNING 1
+) SELECT count(*)::int AS n FROM gone`;
+
+  return {
+    kind,
+    async record(tx, consumer, messageId) {
+      const { rows } = await tx.query(`INSERT INTO ${table} (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS fresh`, [consumer, messageId]);
+      return rows.length === 1;
+    },
+    async storedResult(tx, consumer, messageId) {
+      const { rows } = await tx.query(`SELECT result FROM ${table} ${where}`, [consumer, messageId]);
+      return (rows[0]?.result as string | null | undefined) ?? null;
+    },
+    async saveResult(tx, consumer, messageId, json) {
+      await tx.query(`UPDATE ${table} SET result = $3 ${where}`, [consumer, messageId, json]);
+    },
+    cleanup: async (windowMs, limit) => Number((await db.query(cleanup, [windowMs, limit])).rows[0]?.n ?? 0),
+    migrate: () => runScript(db, `SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'));\n${ddl}`),
+    schemaSql: () => ddl,
+  };
+}

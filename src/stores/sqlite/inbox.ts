@@ -1,0 +1,52 @@
+import type { Clock } from '../../core/clock.js';
+import { systemClock } from '../../core/clock.js';
+import { invalidOption } from '../../core/errors.js';
+import type { InboxStore } from '../../core/inbox.js';
+import { checkIdentifier } from '../shared/layout.js';
+import { statementCache, type SqliteDatabaseLike } from './driver.js';
+
+export interface SqliteInboxOptions {
+  db: SqliteDatabaseLike;
+  /** Table name. Default `txbox_inbox`. */
+  table?: string;
+  clock?: Clock;
+}
+
+/** The inbox for SQLite. SQLite has one writer, so the insert-or-ignore can never race. */
+export function createSqliteInbox(options: SqliteInboxOptions): InboxStore<SqliteDatabaseLike> {
+  const db = options?.db;
+  if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
+  const clock = options.clock ?? systemClock;
+  const bare = checkIdentifier('table', options.table ?? 'txbox_inbox');
+  const table = `"${bare}"`;
+  const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
+  consumer TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  result TEXT,
+  PRIMARY KEY (consumer, message_id)
+);
+CREATE INDEX IF NOT EXISTS "${bare}_received" ON ${table} (received_at);`;
+  const stmt = statementCache();
+  const where = 'WHERE consumer = ? AND message_id = ?';
+  const recordSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string) =>
+    stmt(tx, `INSERT INTO ${table} (consumer, message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`).run(consumer, messageId, clock.now()).changes === 1;
+  const storedResultSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string) =>
+    (stmt(tx, `SELECT result FROM ${table} ${where}`).all(consumer, messageId)[0]?.result as string | null | undefined) ?? null;
+  const saveResultSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string, json: string) => {
+    stmt(tx, `UPDATE ${table} SET result = ? ${where}`).run(json, consumer, messageId);
+  };
+  return {
+    kind: 'sqlite',
+    recordSync,
+    storedResultSync,
+    saveResultSync,
+    record: async (tx, consumer, messageId) => recordSync(tx, consumer, messageId),
+    storedResult: async (tx, consumer, messageId) => storedResultSync(tx, consumer, messageId),
+    saveResult: async (tx, consumer, messageId, json) => saveResultSync(tx, consumer, messageId, json),
+    cleanup: async (windowMs, limit) =>
+      stmt(db, `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE received_at < ? ORDER BY received_at LIMIT ?)`).run(clock.now() - windowMs, limit).changes,
+    migrate: async () => void db.exec(ddl),
+    schemaSql: () => ddl,
+  };
+}
