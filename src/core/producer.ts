@@ -13,6 +13,8 @@ export interface ProduceFailure {
   readonly error: unknown;
   /** Never retry: dead-letter now. A `PermanentFailure` error means the same. */
   readonly permanent?: boolean;
+  /** Retry after this delay instead of the relay's own backoff (a producer with its own retry policy). */
+  readonly retryInMs?: number;
 }
 
 /**

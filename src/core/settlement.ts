@@ -22,7 +22,7 @@ export interface SettlementPlan {
 /** Turns a produce outcome into what the store records: delivered, failed (retry or dead), released. */
 export function planSettlement(messages: readonly OutboxMessage[], outcome: ProduceOutcome, policy: RetryPolicy): SettlementPlan {
   const ok = new Set<string>();
-  const explicit = new Map<string, { error: unknown; permanent: boolean }>();
+  const explicit = new Map<string, Reason>();
   if ('thrown' in outcome) {
     for (const m of messages) explicit.set(m.id, { error: outcome.thrown, permanent: isPermanent(outcome.thrown) });
   } else if (outcome.result === undefined) {
@@ -30,7 +30,7 @@ export function planSettlement(messages: readonly OutboxMessage[], outcome: Prod
   } else {
     for (const id of outcome.result.ok) ok.add(id);
     for (const f of outcome.result.failed ?? []) {
-      if (!ok.has(f.id)) explicit.set(f.id, { error: f.error, permanent: f.permanent === true || isPermanent(f.error) });
+      if (!ok.has(f.id)) explicit.set(f.id, { error: f.error, permanent: f.permanent === true || isPermanent(f.error), retryInMs: f.retryInMs });
     }
   }
 
@@ -50,20 +50,26 @@ export function planSettlement(messages: readonly OutboxMessage[], outcome: Prod
       released.push(m.id);
       continue;
     }
-    const reason = explicit.get(m.id) ?? { error: 'not acknowledged by the producer', permanent: false };
-    failed.push(toFailure(m, reason.error, reason.permanent, policy));
+    failed.push(toFailure(m, explicit.get(m.id) ?? { error: 'not acknowledged by the producer', permanent: false }, policy));
     if (m.key !== null) failedKeys.add(m.key);
   }
   return { settlement: { delivered, failed, released }, orderViolations };
 }
 
-function toFailure(m: OutboxMessage, error: unknown, permanent: boolean, policy: RetryPolicy): MessageFailure {
+interface Reason {
+  error: unknown;
+  permanent: boolean;
+  retryInMs?: number | undefined;
+}
+
+function toFailure(m: OutboxMessage, reason: Reason, policy: RetryPolicy): MessageFailure {
   const attempt = m.attempts + 1;
-  const dead = permanent || attempt >= policy.maxAttempts;
+  const dead = reason.permanent || attempt >= policy.maxAttempts;
+  const asked = reason.retryInMs;
   return {
     id: m.id,
-    error: errorMessage(error).slice(0, 2000),
-    retryInMs: dead ? 0 : backoffDelay(policy.retry, attempt, policy.random),
+    error: errorMessage(reason.error).slice(0, 2000),
+    retryInMs: dead ? 0 : asked !== undefined && Number.isFinite(asked) && asked >= 0 ? asked : backoffDelay(policy.retry, attempt, policy.random),
     dead,
   };
 }

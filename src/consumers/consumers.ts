@@ -1,0 +1,116 @@
+import { invalidOption } from '../core/errors.js';
+import type { RelayEventListener } from '../core/events.js';
+import { createInbox, type InboxStore } from '../core/inbox.js';
+import { createOutbox } from '../core/outbox.js';
+import { createRelay, type Relay } from '../core/relay.js';
+import type { BatchReport } from '../core/deliver.js';
+import type { DeadLetter, OutboxStore } from '../core/store.js';
+import type { Clock } from '../core/clock.js';
+import { resolveConsumer, type ConsumerDefinition, type ResolvedConsumer } from './definition.js';
+import { createDispatcher, type TransactionRunner } from './dispatch.js';
+import { CONSUMER_HEADER, fanOut, type PublishInput } from './publish.js';
+
+export interface ConsumersOptions<Tx> {
+  /** The outbox store the messages live in (createPostgresStore, createSqliteStore...). */
+  store: OutboxStore<Tx> & { transaction?: unknown };
+  /** The inbox that makes each handler's effects happen once (createPostgresInbox, createSqliteInbox...). */
+  inbox: InboxStore<Tx>;
+  // Consumers differ in payload types; the definitions keep theirs.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  consumers: readonly ConsumerDefinition<Tx, any>[];
+  /** How handler transactions run. Default: the store's own `transaction` helper. */
+  transaction?: TransactionRunner<Tx>;
+  /** Messages claimed at once. Default 20. */
+  batchSize?: number;
+  /** Claim loops. Default 2. */
+  concurrency?: number;
+  /** Sleep when nothing is due. Default 1000 ms. */
+  pollIntervalMs?: number;
+  onEvent?: RelayEventListener;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface Consumers<Tx> {
+  /** Stores the message for each consumer of its topic, inside your transaction `tx`. */
+  publish(tx: Tx, input: PublishInput | readonly PublishInput[]): Promise<void>;
+  /** The same for synchronous drivers (better-sqlite3), inside a synchronous transaction. */
+  publishSync(tx: Tx, input: PublishInput | readonly PublishInput[]): void;
+  start(): void;
+  /** Lets running handlers finish, acknowledges them, then stops. */
+  stop(): Promise<void>;
+  runOnce(): Promise<BatchReport | null>;
+  /** Poisoned messages: those whose consumer failed on the last attempt. */
+  readonly poisoned: {
+    list(options?: { consumer?: string; limit?: number }): Promise<DeadLetter[]>;
+    retry(ids: readonly string[]): Promise<number>;
+    discard(ids: readonly string[]): Promise<number>;
+  };
+  readonly relay: Relay;
+}
+
+/** In-process consumers on the application's own database (AsyncMonolith mode), on the outbox relay. */
+export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx> {
+  const { store, consumers: definitions } = options ?? ({} as ConsumersOptions<Tx>);
+  if (!store || typeof store.claim !== 'function') throw invalidOption('store', store, 'must be an outbox store');
+  if (!Array.isArray(definitions) || definitions.length === 0) throw invalidOption('consumers', definitions, 'must be a non-empty array of consumer definitions');
+  const consumers = new Map<string, ResolvedConsumer>();
+  definitions.forEach((d, i) => {
+    const c = resolveConsumer(d as ConsumerDefinition<never, never>, `consumers[${i}]`, store.claimTimeoutMs);
+    if (consumers.has(c.name)) throw invalidOption(`consumers[${i}].name`, c.name, 'must be unique');
+    consumers.set(c.name, c);
+  });
+  const byTopic = (topic: string) => [...consumers.values()].filter((c) => c.topics.includes(topic));
+  const transaction = options.transaction ?? defaultRunner(store);
+  const outbox = createOutbox({ store });
+  const inbox = createInbox({ store: options.inbox, outbox });
+  const expand = (input: PublishInput | readonly PublishInput[]) =>
+    Array.isArray(input) ? input.flatMap((one, i) => fanOut(one, `messages[${i}]`, byTopic)) : fanOut(input as PublishInput, 'message', byTopic);
+  const publishSync = (tx: Tx, input: PublishInput | readonly PublishInput[]) => void outbox.sendSync(tx, expand(input));
+  const publish = async (tx: Tx, input: PublishInput | readonly PublishInput[]) => void (await outbox.send(tx, expand(input)));
+
+  const longest = Math.max(...[...consumers.values()].map((c) => c.timeoutMs));
+  const relay = createRelay({
+    store,
+    producer: createDispatcher({
+      consumers,
+      transaction,
+      inbox,
+      publish: (tx, input, sync) => (sync ? Promise.resolve(publishSync(tx, input)) : publish(tx, input)),
+      random: options.random ?? Math.random,
+    }),
+    batchSize: options.batchSize ?? 20,
+    concurrency: options.concurrency ?? 2,
+    pollIntervalMs: options.pollIntervalMs ?? 1000,
+    // Each consumer decides its own attempts and backoff; the relay only applies them.
+    maxAttempts: Infinity,
+    produceTimeoutMs: Math.min(longest + 1000, store.claimTimeoutMs - 1),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+
+  return {
+    publish,
+    publishSync,
+    start: () => relay.start(),
+    stop: () => relay.stop(),
+    runOnce: () => relay.runOnce(),
+    relay,
+    poisoned: {
+      async list({ consumer, limit = 100 } = {}) {
+        const dead = await store.listDeadLetters({ limit: consumer ? Math.max(limit * 10, 1000) : limit });
+        return (consumer ? dead.filter((d) => d.headers[CONSUMER_HEADER] === consumer) : dead).slice(0, limit);
+      },
+      retry: (ids) => store.requeueDeadLetters(ids),
+      discard: (ids) => store.discardDeadLetters(ids),
+    },
+  };
+}
+
+function defaultRunner<Tx>(store: OutboxStore<Tx> & { transaction?: unknown }): TransactionRunner<Tx> {
+  const run = store.transaction;
+  if (typeof run !== 'function') throw invalidOption('transaction', undefined, `is required: the ${store.key.kind} store has no transaction helper`);
+  // better-sqlite3 transactions are synchronous functions; every other store's helper is async.
+  const mode = store.key.kind === 'sqlite' ? 'sync' : 'async';
+  return { mode, run: run.bind(store) } as TransactionRunner<Tx>;
+}

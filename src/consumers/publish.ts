@@ -1,0 +1,52 @@
+import { invalidArgument } from '../core/errors.js';
+import { uuidv7 } from '../core/ids.js';
+import type { MessageInput } from '../core/message.js';
+import type { ResolvedConsumer } from './definition.js';
+
+/** What a module publishes: delivered once to each consumer subscribed to the topic. */
+export interface PublishInput {
+  topic: string;
+  payload: unknown;
+  /** Ordering key: per consumer, messages with the same key are handled in commit order. */
+  key?: string;
+  headers?: Readonly<Record<string, string>>;
+  delayMs?: number;
+  availableAt?: Date;
+  /**
+   * While a message with the same topic, consumer and dedup id is pending (waiting, delayed,
+   * retrying or running), another one is not stored: the first wins. With a delay this throttles:
+   * one handling per burst, the first burst's payload.
+   */
+  dedupId?: string;
+}
+
+/** Headers that carry the routing of a consumer message. */
+export const CONSUMER_HEADER = 'txbox-consumer';
+export const KEY_HEADER = 'txbox-key';
+export const PUBLISHED_ID_HEADER = 'txbox-published-id';
+
+/**
+ * One stored message per subscribed consumer, so each consumer retries, poisons and orders its
+ * copy on its own: a failing consumer never re-runs or blocks another. Keys and dedup ids are
+ * namespaced by consumer for the same reason.
+ */
+export function fanOut(input: PublishInput, at: string, subscribers: (topic: string) => readonly ResolvedConsumer[]): MessageInput[] {
+  if (!input || typeof input !== 'object') throw invalidArgument(at, input, 'must be an object');
+  const consumers = subscribers(input.topic);
+  if (consumers.length === 0) throw invalidArgument(`${at}.topic`, input.topic, 'has no consumer subscribed to it');
+  const publishedId = uuidv7();
+  return consumers.map((c) => ({
+    topic: input.topic,
+    payload: input.payload,
+    key: input.key === undefined ? null : `${c.name}/${input.key}`,
+    headers: {
+      ...input.headers,
+      [CONSUMER_HEADER]: c.name,
+      [PUBLISHED_ID_HEADER]: publishedId,
+      ...(input.key === undefined ? {} : { [KEY_HEADER]: input.key }),
+    },
+    ...(input.delayMs === undefined ? {} : { delayMs: input.delayMs }),
+    ...(input.availableAt === undefined ? {} : { availableAt: input.availableAt }),
+    dedupKey: input.dedupId === undefined ? null : `${c.name}/${input.topic}/${input.dedupId}`,
+  }));
+}

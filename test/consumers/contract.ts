@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { createConsumers, defineConsumer, type ConsumerDefinition, type Consumers } from '../../src/consumers/index.js';
+import { eventually, sleep } from '../support/env.js';
+import type { ConsumersHarness, ConsumersUnderTest } from './harness.js';
+
+const fast = { backoff: { type: 'fixed' as const, initialMs: 30 } };
+
+/** AsyncMonolith mode on every store: the same promises, whatever the database. */
+export function consumersContract(harness: ConsumersHarness): void {
+  describe(`in-process consumers: ${harness.name}`, () => {
+    after(() => harness.close());
+
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const setup = async (consumers: ConsumerDefinition<any, any>[]) => {
+      const t = await harness.create();
+      const bus = createConsumers({ store: t.store, inbox: t.inbox, consumers, pollIntervalMs: 20 });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const publish = (input: any) => t.write((tx) => (harness.asyncHandlers ? bus.publish(tx, input) : bus.publishSync(tx, input)));
+      return { t, bus, publish };
+    };
+    const running = async <T>(bus: Consumers<unknown>, body: () => Promise<T>) => {
+      bus.start();
+      try {
+        return await body();
+      } finally {
+        await bus.stop();
+      }
+    };
+
+    it('gives every consumer of a topic its own copy: a failing one neither re-runs nor blocks the others', async () => {
+      let t!: ConsumersUnderTest;
+      const { bus, publish, t: made } = await setup([
+        defineConsumer({ name: 'billing', topics: ['order.placed'], handle: (ctx) => t.bump(ctx.tx, 'billing') }),
+        defineConsumer({ name: 'broken', topics: ['order.placed'], maxAttempts: 3, ...fast, handle: () => { throw new Error('always'); } }),
+      ]);
+      t = made;
+      await running(bus, async () => {
+        await publish({ topic: 'order.placed', key: 'o1', payload: { id: 'o1' } });
+        await eventually(async () => (await bus.poisoned.list()).length === 1, 10_000, 'the broken consumer poisoned');
+      });
+      assert.equal(await t.counter('billing'), 1);
+      const [poisoned] = await bus.poisoned.list({ consumer: 'broken' });
+      assert.equal(poisoned!.error, 'always');
+      assert.equal(poisoned!.attempts, 3);
+      assert.deepEqual(await bus.poisoned.list({ consumer: 'billing' }), []);
+    });
+
+    it('retries with the consumer\'s backoff and succeeds; poisoned messages can be retried and discarded', async () => {
+      let t!: ConsumersUnderTest;
+      let fail = 2;
+      let healthy = false;
+      const { bus, publish, t: made } = await setup([
+        defineConsumer({ name: 'flaky', topics: ['a'], maxAttempts: 5, ...fast, handle: (ctx) => { if (fail-- > 0) throw new Error('not yet'); return t.bump(ctx.tx, 'flaky'); } }),
+        defineConsumer({ name: 'sick', topics: ['b'], maxAttempts: 1, handle: (ctx) => { if (!healthy) throw new Error('sick'); return t.bump(ctx.tx, 'sick'); } }),
+      ]);
+      t = made;
+      await running(bus, async () => {
+        await publish([{ topic: 'a', payload: 1 }, { topic: 'b', payload: 1 }, { topic: 'b', payload: 2 }]);
+        await eventually(async () => (await t.counter('flaky')) === 1 && (await bus.poisoned.list()).length === 2, 10_000, 'retry and poison');
+        healthy = true;
+        const [first, second] = await bus.poisoned.list({ consumer: 'sick' });
+        assert.equal(await bus.poisoned.retry([first!.id]), 1);
+        assert.equal(await bus.poisoned.discard([second!.id]), 1);
+        await eventually(async () => (await t.counter('sick')) === 1, 10_000, 'the retried message handled');
+      });
+      assert.deepEqual(await bus.poisoned.list(), []);
+      assert.equal(await t.counter('flaky'), 1);
+    });
+
+    it('never handles a delayed message early', async () => {
+      let t!: ConsumersUnderTest;
+      const handledAt: number[] = [];
+      const { bus, publish, t: made } = await setup([defineConsumer({ name: 'later', topics: ['t'], handle: (ctx) => { handledAt.push(Date.now()); return t.bump(ctx.tx, 'later'); } })]);
+      t = made;
+      await running(bus, async () => {
+        const sentAt = Date.now();
+        await publish({ topic: 't', payload: 1, delayMs: 600 });
+        await eventually(async () => (await t.counter('later')) === 1, 10_000, 'the delayed message');
+        assert.ok(handledAt[0]! - sentAt >= 590, `handled after ${handledAt[0]! - sentAt} ms`);
+      });
+    });
+
+    it('stores one message per dedup id while one is pending, and accepts it again once handled', async () => {
+      let t!: ConsumersUnderTest;
+      const payloads: unknown[] = [];
+      const { bus, publish, t: made } = await setup([defineConsumer({ name: 'views', topics: ['page.viewed'], handle: (ctx) => { payloads.push(ctx.payload); return t.bump(ctx.tx, 'views'); } })]);
+      t = made;
+      await publish({ topic: 'page.viewed', payload: 1, dedupId: 'page-7', delayMs: 300 });
+      await publish({ topic: 'page.viewed', payload: 2, dedupId: 'page-7', delayMs: 300 });
+      await publish({ topic: 'page.viewed', payload: 3, dedupId: 'page-8' });
+      await running(bus, async () => {
+        await eventually(async () => (await t.counter('views')) === 2, 10_000, 'two handled');
+        await sleep(100);
+        await publish({ topic: 'page.viewed', payload: 4, dedupId: 'page-7' });
+        await eventually(async () => (await t.counter('views')) === 3, 10_000, 'accepted again');
+      });
+      assert.deepEqual(payloads.sort(), [1, 3, 4], 'the first of a burst wins');
+    });
+
+    it('chains modules: what a handler publishes commits with its effects and reaches the next consumer once', async () => {
+      let t!: ConsumersUnderTest;
+      const { bus, publish, t: made } = await setup([
+        defineConsumer({ name: 'billing', topics: ['order.placed'], handle: async (ctx) => {
+          await t.bump(ctx.tx, 'invoiced');
+          await ctx.publish({ topic: 'invoice.created', key: ctx.key!, payload: { order: (ctx.payload as { id: string }).id } });
+        } }),
+        defineConsumer({ name: 'email', topics: ['invoice.created'], handle: (ctx) => t.bump(ctx.tx, `mailed:${(ctx.payload as { order: string }).order}`) }),
+      ].map((c) => (harness.asyncHandlers ? c : { ...c, handle: syncVersion(c.name, () => t) })));
+      t = made;
+      await running(bus, async () => {
+        await publish([{ topic: 'order.placed', key: 'o1', payload: { id: 'o1' } }, { topic: 'order.placed', key: 'o2', payload: { id: 'o2' } }]);
+        await eventually(async () => (await t.counter('mailed:o1')) === 1 && (await t.counter('mailed:o2')) === 1, 10_000, 'both orders mailed');
+      });
+      assert.equal(await t.counter('invoiced'), 2);
+    });
+
+    it('handles a key\'s messages in order, holding the rest of the key while one retries', async () => {
+      let t!: ConsumersUnderTest;
+      const seen: number[] = [];
+      let failFirst = true;
+      const { bus, publish, t: made } = await setup([defineConsumer({ name: 'ledger', topics: ['entry'], ...fast, handle: (ctx) => {
+        const n = ctx.payload as number;
+        if (n === 0 && failFirst) { failFirst = false; throw new Error('retry me'); }
+        seen.push(n);
+        return t.bump(ctx.tx, 'entries');
+      } })]);
+      t = made;
+      await publish([0, 1, 2, 3, 4].map((n) => ({ topic: 'entry', key: 'acct-1', payload: n })));
+      await running(bus, () => eventually(async () => (await t.counter('entries')) === 5, 10_000, 'all entries'));
+      assert.deepEqual(seen, [0, 1, 2, 3, 4]);
+    });
+
+    it('rejects a topic nobody consumes and bad consumer options, naming them', async () => {
+      const { publish } = await setup([defineConsumer({ name: 'x', topics: ['known'], handle: () => {} })]);
+      await assert.rejects(publish({ topic: 'unknown', payload: 1 }), { code: 'INVALID_ARGUMENT', field: 'message.topic' });
+      const t = await harness.create();
+      assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {}, concurrency: 0 }] }), { code: 'INVALID_OPTION', field: 'consumers[0].concurrency' });
+      assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {} }, { name: 'x', topics: ['b'], handle: () => {} }] }), { code: 'INVALID_OPTION', field: 'consumers[1].name' });
+    });
+
+    if (harness.asyncHandlers) {
+      it('runs no more handlers of a consumer at once than its concurrency', async () => {
+        let t!: ConsumersUnderTest;
+        let now = 0;
+        let peak = 0;
+        const { bus, publish, t: made } = await setup([defineConsumer({ name: 'slow', topics: ['job'], concurrency: 2, handle: async (ctx) => {
+          peak = Math.max(peak, ++now);
+          await sleep(40);
+          now--;
+          await t.bump(ctx.tx, 'jobs');
+        } })]);
+        t = made;
+        await publish(Array.from({ length: 8 }, (_, n) => ({ topic: 'job', payload: n })));
+        await running(bus, () => eventually(async () => (await t.counter('jobs')) === 8, 10_000, 'all jobs'));
+        assert.equal(peak, harness.parallelTransactions ? 2 : 1);
+      });
+
+      it('abandons a handler past its timeout and retries the message', async () => {
+        let t!: ConsumersUnderTest;
+        let calls = 0;
+        const { bus, publish, t: made } = await setup([defineConsumer({ name: 'stuck', topics: ['t'], timeoutMs: 200, ...fast, handle: async (ctx) => {
+          if (calls++ === 0) await new Promise((r) => ctx.signal.addEventListener('abort', r));
+          else await t.bump(ctx.tx, 'done');
+        } })]);
+        t = made;
+        await publish({ topic: 't', payload: 1 });
+        await running(bus, () => eventually(async () => (await t.counter('done')) === 1, 10_000, 'handled on the second try'));
+        assert.equal(calls, 2);
+      });
+    }
+  });
+}
+
+/** The chain test's handlers written synchronously, for better-sqlite3. */
+function syncVersion(name: string, t: () => ConsumersUnderTest) {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return (ctx: any) => {
+    if (name === 'billing') {
+      t().bump(ctx.tx, 'invoiced');
+      void ctx.publish({ topic: 'invoice.created', key: ctx.key, payload: { order: ctx.payload.id } });
+      return;
+    }
+    t().bump(ctx.tx, `mailed:${ctx.payload.order}`);
+  };
+}
