@@ -5,7 +5,12 @@ import { createOutbox } from '../core/outbox.js';
 import { createRelay, type Relay } from '../core/relay.js';
 import type { BatchReport } from '../core/deliver.js';
 import type { DeadLetter, OutboxStore } from '../core/store.js';
-import type { Clock } from '../core/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { TxboxError } from '../core/errors.js';
+import { safeEmitter } from '../core/events.js';
+import type { ScheduleStore, StoredSchedule } from '../core/schedule-store.js';
+import type { ScheduleDefinition } from './schedule.js';
+import { createScheduler, type Scheduler } from './scheduler.js';
 import { resolveConsumer, type ConsumerDefinition, type ResolvedConsumer } from './definition.js';
 import { createDispatcher, type TransactionRunner } from './dispatch.js';
 import { CONSUMER_HEADER, fanOut, type PublishInput } from './publish.js';
@@ -26,6 +31,10 @@ export interface ConsumersOptions<Tx> {
   concurrency?: number;
   /** Sleep when nothing is due. Default 1000 ms. */
   pollIntervalMs?: number;
+  /** Where recurring messages live (createPostgresSchedules, createSqliteSchedules...). */
+  schedules?: ScheduleStore<Tx>;
+  /** How often due schedules are checked. Default 1000 ms. */
+  scheduleIntervalMs?: number;
   onEvent?: RelayEventListener;
   clock?: Clock;
   random?: () => number;
@@ -45,6 +54,14 @@ export interface Consumers<Tx> {
     list(options?: { consumer?: string; limit?: number }): Promise<DeadLetter[]>;
     retry(ids: readonly string[]): Promise<number>;
     discard(ids: readonly string[]): Promise<number>;
+  };
+  /** Recurring messages from cron patterns, stored in the database; change them at run time. */
+  readonly schedules: {
+    set(definition: ScheduleDefinition): Promise<void>;
+    remove(name: string): Promise<boolean>;
+    list(): Promise<StoredSchedule[]>;
+    /** Publishes every due tick now (start() does this every `scheduleIntervalMs`). */
+    fireDue(): Promise<number>;
   };
   readonly relay: Relay;
 }
@@ -89,11 +106,46 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     ...(options.clock ? { clock: options.clock } : {}),
   });
 
+  const emit = safeEmitter(options.onEvent);
+  const scheduler = options.schedules
+    ? createScheduler({
+        store: options.schedules,
+        transaction,
+        publish: (tx, input, sync) => (sync ? Promise.resolve(publishSync(tx, input)) : publish(tx, input)),
+        subscribed: (topic) => byTopic(topic).length > 0,
+        clock: options.clock ?? systemClock,
+        onFired: (s) => emit({ type: 'schedule.fired', key: store.key, name: s.name, scheduledFor: s.nextRunAt }),
+        onError: (error) => emit({ type: 'schedule.failed', key: store.key, error }),
+      })
+    : undefined;
+  const noSchedules = (): Scheduler => {
+    throw new TxboxError('NOT_SUPPORTED', 'no schedule store: pass createConsumers({ schedules: createPostgresSchedules(...) })');
+  };
+  const schedules = () => scheduler ?? noSchedules();
+  let ticking: { stop: AbortController; done: Promise<void> } | undefined;
+
   return {
     publish,
     publishSync,
-    start: () => relay.start(),
-    stop: () => relay.stop(),
+    start() {
+      relay.start();
+      if (scheduler && !ticking) {
+        const stop = new AbortController();
+        ticking = { stop, done: scheduler.run(options.scheduleIntervalMs ?? 1000, stop.signal) };
+      }
+    },
+    async stop() {
+      ticking?.stop.abort();
+      await ticking?.done;
+      ticking = undefined;
+      await relay.stop();
+    },
+    schedules: {
+      set: (d) => schedules().set(d),
+      remove: (name) => schedules().remove(name),
+      list: () => schedules().list(),
+      fireDue: () => schedules().fireDue(),
+    },
     runOnce: () => relay.runOnce(),
     relay,
     poisoned: {

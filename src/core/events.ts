@@ -29,7 +29,9 @@ export type RelayEvent =
   | { type: 'settle.failed'; key: OutboxKey; error: unknown; attempt: number; willRetry: boolean }
   | { type: 'cleanup.done'; key: OutboxKey; removed: number }
   | { type: 'cleanup.failed'; key: OutboxKey; error: unknown }
-  | { type: 'watch.failed'; key: OutboxKey; error: unknown; retryInMs: number };
+  | { type: 'watch.failed'; key: OutboxKey; error: unknown; retryInMs: number }
+  | { type: 'schedule.fired'; key: OutboxKey; name: string; scheduledFor: Date }
+  | { type: 'schedule.failed'; key: OutboxKey; error: unknown };
 
 export type RelayEventListener = (event: RelayEvent) => void;
 

@@ -25,3 +25,4 @@ export { WakeChannel } from './wake.js';
 export { keepKeyOrder } from './ordering.js';
 export { createInbox, type Inbox, type InboxOptions, type InboxStore, type HandlerContext, type HandleOutcome } from './inbox.js';
 export { startInboxCleanup, type InboxCleanupOptions } from './inbox-cleanup.js';
+export type { ScheduleStore, StoredSchedule } from './schedule-store.js';

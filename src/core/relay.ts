@@ -45,9 +45,13 @@ export function createRelay(options: RelayOptions): Relay {
       emit({ type: 'relay.started', key, owner: o.owner });
     },
     stop() {
-      if (!session) return Promise.resolve();
-      session.stopped ??= session.shutdown().then(() => emit({ type: 'relay.stopped', key, owner: o.owner }));
-      return session.stopped;
+      const current = session;
+      if (!current) return Promise.resolve();
+      current.stopped ??= current.shutdown().then(() => {
+        if (session === current) session = undefined; // start() may run it again
+        emit({ type: 'relay.stopped', key, owner: o.owner });
+      });
+      return current.stopped;
     },
     runOnce: claimAndDeliver,
     nudge() {

@@ -12,9 +12,9 @@ export function consumersContract(harness: ConsumersHarness): void {
     after(() => harness.close());
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const setup = async (consumers: ConsumerDefinition<any, any>[]) => {
-      const t = await harness.create();
-      const bus = createConsumers({ store: t.store, inbox: t.inbox, consumers, pollIntervalMs: 20 });
+    const setup = async (consumers: ConsumerDefinition<any, any>[], made?: ConsumersUnderTest) => {
+      const t = made ?? (await harness.create());
+      const bus = createConsumers({ store: t.store, inbox: t.inbox, schedules: t.schedules, consumers, pollIntervalMs: 20, scheduleIntervalMs: 50 });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const publish = (input: any) => t.write((tx) => (harness.asyncHandlers ? bus.publish(tx, input) : bus.publishSync(tx, input)));
       return { t, bus, publish };
@@ -137,6 +137,46 @@ export function consumersContract(harness: ConsumersHarness): void {
       const t = await harness.create();
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {}, concurrency: 0 }] }), { code: 'INVALID_OPTION', field: 'consumers[0].concurrency' });
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {} }, { name: 'x', topics: ['b'], handle: () => {} }] }), { code: 'INVALID_OPTION', field: 'consumers[1].name' });
+    });
+
+    it('publishes each cron tick once, with two schedulers racing on one database', async () => {
+      const t = await harness.create();
+      const ticks: string[] = [];
+      const tick = defineConsumer({ name: 'tick', topics: ['heartbeat'], handle: (ctx) => {
+        ticks.push(ctx.message.headers['txbox-scheduled-for']!);
+        return t.bump(ctx.tx, 'ticks');
+      } });
+      const [one, two] = [await setup([tick], t), await setup([tick], t)];
+      await one.bus.schedules.set({ name: 'beat', cron: '* * * * * *', topic: 'heartbeat', payload: { n: 1 } });
+      const fired: number[] = [];
+      for (let round = 0; round < 3; round++) {
+        await sleep(1000 - (Date.now() % 1000) + 30); // just past the next whole second: one tick is due
+        const both = await Promise.all([one.bus.schedules.fireDue(), two.bus.schedules.fireDue()]);
+        fired.push(both[0] + both[1]);
+      }
+      assert.deepEqual(fired, [1, 1, 1], 'each due tick fired by exactly one scheduler');
+      await running(one.bus, () => eventually(async () => (await t.counter('ticks')) === 3, 10_000, 'three ticks handled'));
+      assert.equal(new Set(ticks).size, 3, `each tick once: ${ticks.join(', ')}`);
+      assert.ok(ticks.every((at) => new Date(at).getUTCMilliseconds() === 0), 'ticks on whole seconds');
+    });
+
+    it('changes and removes schedules at run time, and reads patterns in their time zone', async () => {
+      let t!: ConsumersUnderTest;
+      const seen: unknown[] = [];
+      const { bus, t: made } = await setup([defineConsumer({ name: 'report', topics: ['report.due', 'report.other'], handle: (ctx) => { seen.push(ctx.payload); return t.bump(ctx.tx, 'reports'); } })]);
+      t = made;
+      await bus.schedules.set({ name: 'daily', cron: '0 9 * * *', timezone: 'Asia/Tokyo', topic: 'report.due', payload: 'v1' });
+      const [daily] = await bus.schedules.list();
+      assert.equal(daily!.nextRunAt.getUTCHours(), 0, '09:00 in Tokyo is midnight UTC');
+      assert.equal(daily!.nextRunAt.getUTCMinutes(), 0);
+      await bus.schedules.set({ name: 'daily', cron: '* * * * * *', topic: 'report.other', payload: 'v2' });
+      await running(bus, () => eventually(async () => (await t.counter('reports')) >= 1, 10_000, 'the changed schedule'));
+      assert.deepEqual([...new Set(seen)], ['v2']);
+      assert.equal(await bus.schedules.remove('daily'), true);
+      assert.deepEqual(await bus.schedules.list(), []);
+      await assert.rejects(bus.schedules.set({ name: 'bad', cron: '61 * * * *', topic: 'report.due' }), { code: 'INVALID_ARGUMENT', field: 'schedule.cron' });
+      await assert.rejects(bus.schedules.set({ name: 'bad', cron: '* * * * *', timezone: 'Mars/Base', topic: 'report.due' }), { code: 'INVALID_ARGUMENT', field: 'schedule.timezone' });
+      await assert.rejects(bus.schedules.set({ name: 'bad', cron: '* * * * *', topic: 'nobody' }), { code: 'INVALID_ARGUMENT', field: 'schedule.topic' });
     });
 
     if (harness.asyncHandlers) {

@@ -1,4 +1,4 @@
-import type { InboxStore, OutboxStore } from '../../src/core/index.js';
+import type { InboxStore, OutboxStore, ScheduleStore } from '../../src/core/index.js';
 
 /** A database prepared for in-process consumers, with a counter table for effects. */
 export interface ConsumersUnderTest {
@@ -6,6 +6,8 @@ export interface ConsumersUnderTest {
   store: OutboxStore<any> & { transaction: any };
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   inbox: InboxStore<any>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  schedules: ScheduleStore<any>;
   /** Writes in a committed transaction; `fn` is synchronous for synchronous drivers. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   write(fn: (tx: any) => unknown): Promise<void>;

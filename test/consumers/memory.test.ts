@@ -1,4 +1,4 @@
-import { createMemoryInbox, createMemoryStore, type MemoryTransaction } from '../../src/testing/index.js';
+import { createMemoryInbox, createMemorySchedules, createMemoryStore, type MemoryTransaction } from '../../src/testing/index.js';
 import { consumersContract } from './contract.js';
 
 consumersContract({
@@ -11,6 +11,7 @@ consumersContract({
     return {
       store,
       inbox: createMemoryInbox(),
+      schedules: createMemorySchedules(),
       write: async (fn) => void (await store.transaction(async (tx) => fn(tx))),
       bump: async (tx: MemoryTransaction, name) => {
         tx.onCommit.push(() => counters.set(name, (counters.get(name) ?? 0) + 1));

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createPostgresInbox, createPostgresStore } from '../../src/stores/postgres/index.js';
+import { createPostgresInbox, createPostgresSchedules, createPostgresStore } from '../../src/stores/postgres/index.js';
 import { pgEffects } from '../inbox/pg-effects.js';
 import { PG_URL } from '../support/env.js';
 import { consumersContract } from './contract.js';
@@ -16,13 +16,15 @@ consumersContract({
     suffixes.push(suffix);
     const store = createPostgresStore({ pool, table: `outbox_${suffix}` });
     const inbox = createPostgresInbox({ pool, table: `inbox_${suffix}` });
+    const schedules = createPostgresSchedules({ pool, table: `schedules_${suffix}` });
     await store.migrate();
     await inbox.migrate();
+    await schedules.migrate();
     const { bump, counter } = await pgEffects(pool, suffix);
-    return { store, inbox, write: async (fn) => void (await store.transaction(async (tx) => fn(tx))), bump, counter };
+    return { store, inbox, schedules, write: async (fn) => void (await store.transaction(async (tx) => fn(tx))), bump, counter };
   },
   async close() {
-    for (const s of suffixes) await pool.query(`DROP TABLE IF EXISTS "inbox_${s}", "outbox_${s}", "counters_${s}"`);
+    for (const s of suffixes) await pool.query(`DROP TABLE IF EXISTS "inbox_${s}", "outbox_${s}", "counters_${s}", "schedules_${s}"`);
     await pool.end();
   },
 });

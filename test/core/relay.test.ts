@@ -187,6 +187,18 @@ describe('relay on the memory store', () => {
     await relay.stop();
   });
 
+  it('can be started again after a stop', async () => {
+    const { relay, producer, write, clock } = setup();
+    relay.start();
+    await relay.stop();
+    relay.start();
+    assert.equal(relay.running, true);
+    await write({ topic: 't', payload: 'again' });
+    await clock.flush();
+    assert.equal(producer.messages.length, 1);
+    await relay.stop();
+  });
+
   it('hands a claim abandoned past the claim timeout to another relay, and fences the first', async () => {
     const clock = createFakeClock();
     const store = createMemoryStore({ clock, claimTimeoutMs: 10_000 });

@@ -2,6 +2,8 @@ import { invalidOption } from '../../core/errors.js';
 import type { InboxStore } from '../../core/inbox.js';
 import type { OutboxStore } from '../../core/store.js';
 import { buildPgInbox, type PgInboxOptions } from '../postgres/inbox.js';
+import type { ScheduleStore } from '../../core/schedule-store.js';
+import { buildPgSchedules, type PgSchedulesOptions } from '../postgres/schedules.js';
 import type { PgQueryable } from '../postgres/driver.js';
 import { resolvePgDialectOptions, type PgDialectOptions } from '../postgres/options.js';
 import { buildPgStore } from '../postgres/store.js';
@@ -44,4 +46,11 @@ export function createPgliteInbox(options: PgInboxOptions & { db: PgliteLike }):
   const db = options?.db;
   if (!db || typeof db.query !== 'function') throw invalidOption('db', db, 'must be a PGlite instance');
   return buildPgInbox<PgQueryable>('pglite', db, options);
+}
+
+/** The schedules table in the same PGlite database. */
+export function createPgliteSchedules(options: PgSchedulesOptions & { db: PgliteLike }): ScheduleStore<PgQueryable> {
+  const db = options?.db;
+  if (!db || typeof db.query !== 'function') throw invalidOption('db', db, 'must be a PGlite instance');
+  return buildPgSchedules<PgQueryable>('pglite', db, options);
 }

@@ -1,6 +1,8 @@
 import type { InboxStore } from '../../core/inbox.js';
 import type { OutboxStore } from '../../core/store.js';
 import { buildPgInbox, type PgInboxOptions } from './inbox.js';
+import type { ScheduleStore } from '../../core/schedule-store.js';
+import { buildPgSchedules, type PgSchedulesOptions } from './schedules.js';
 import { invalidOption } from '../../core/errors.js';
 import type { PgClientLike, PgPoolLike } from './driver.js';
 import { resolvePgDialectOptions, type PgDialectOptions } from './options.js';
@@ -59,4 +61,11 @@ export function createPostgresInbox(options: PgInboxOptions & { pool: PgPoolLike
   const pool = options?.pool;
   if (!pool || typeof pool.query !== 'function') throw invalidOption('pool', pool, 'must be a pg Pool');
   return buildPgInbox<PgClientLike>('postgres', pool, options);
+}
+
+/** The schedules table on the same pool, for recurring messages of `txbox/consumers`. */
+export function createPostgresSchedules(options: PgSchedulesOptions & { pool: PgPoolLike }): ScheduleStore<PgClientLike> {
+  const pool = options?.pool;
+  if (!pool || typeof pool.query !== 'function') throw invalidOption('pool', pool, 'must be a pg Pool');
+  return buildPgSchedules<PgClientLike>('postgres', pool, options);
 }

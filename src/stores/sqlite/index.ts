@@ -3,3 +3,4 @@ export type { SqliteStoreOptions } from './options.js';
 export type { SqliteDatabaseLike } from './driver.js';
 export { DEFAULT_COLUMNS, type OutboxColumns } from '../shared/layout.js';
 export { createSqliteInbox, type SqliteInboxOptions } from './inbox.js';
+export { createSqliteSchedules, type SqliteSchedulesOptions } from './schedules.js';

@@ -1,0 +1,33 @@
+/** A recurring message as stored: the cron pattern, what to publish, and when it is next due. */
+export interface StoredSchedule {
+  readonly name: string;
+  readonly cron: string;
+  /** IANA time zone the pattern is read in (null: UTC). */
+  readonly timezone: string | null;
+  readonly topic: string;
+  /** The payload as JSON text. */
+  readonly payload: string;
+  readonly key: string | null;
+  readonly nextRunAt: Date;
+}
+
+/**
+ * The port a database implements for schedules. `advance` is the guard that makes each tick
+ * happen once across processes: it moves `nextRunAt` only if it still holds the value the caller
+ * read, inside the transaction that publishes the tick.
+ */
+export interface ScheduleStore<Tx = unknown> {
+  readonly kind: string;
+  save(tx: Tx, schedule: StoredSchedule): Promise<void>;
+  saveSync?(tx: Tx, schedule: StoredSchedule): void;
+  remove(tx: Tx, name: string): Promise<boolean>;
+  removeSync?(tx: Tx, name: string): boolean;
+  list(): Promise<StoredSchedule[]>;
+  /** Schedules due now by the database's clock, oldest first. */
+  due(tx: Tx, limit: number): Promise<StoredSchedule[]>;
+  dueSync?(tx: Tx, limit: number): StoredSchedule[];
+  advance(tx: Tx, name: string, from: Date, to: Date): Promise<boolean>;
+  advanceSync?(tx: Tx, name: string, from: Date, to: Date): boolean;
+  migrate(): Promise<void>;
+  schemaSql(): string;
+}

@@ -1,0 +1,45 @@
+import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
+import { checkIdentifier } from '../shared/layout.js';
+import { rowToSchedule, SCHEDULE_COLUMNS } from '../shared/schedule-rows.js';
+import { runScript, type PgQueryable } from './driver.js';
+
+export interface PgSchedulesOptions {
+  /** Table name. Default `txbox_schedules`. */
+  table?: string;
+}
+
+/** Schedules for PostgreSQL and PGlite. */
+export function buildPgSchedules<Tx extends PgQueryable>(kind: string, db: PgQueryable & { exec?: (sql: string) => Promise<unknown> }, o: PgSchedulesOptions = {}): ScheduleStore<Tx> {
+  const table = `"${checkIdentifier('table', o.table ?? 'txbox_schedules')}"`;
+  const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
+  name text PRIMARY KEY,
+  cron text NOT NULL,
+  timezone text,
+  topic text NOT NULL,
+  payload text NOT NULL,
+  msg_key text,
+  next_run_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);`;
+  const values = (s: StoredSchedule) => [s.name, s.cron, s.timezone, s.topic, s.payload, s.key, s.nextRunAt];
+  return {
+    kind,
+    async save(tx, s) {
+      await tx.query(
+        `INSERT INTO ${table} (${SCHEDULE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, timezone = EXCLUDED.timezone, topic = EXCLUDED.topic,
+  payload = EXCLUDED.payload, msg_key = EXCLUDED.msg_key, next_run_at = EXCLUDED.next_run_at, updated_at = now()`,
+        values(s),
+      );
+    },
+    remove: async (tx, name) => (await tx.query(`DELETE FROM ${table} WHERE name = $1 RETURNING 1`, [name])).rows.length === 1,
+    list: async () => (await db.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} ORDER BY name`)).rows.map(rowToSchedule),
+    // SKIP LOCKED: a schedule another scheduler is firing right now is simply not due for this one.
+    due: async (tx, limit) =>
+      (await tx.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= now() ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit])).rows.map(rowToSchedule),
+    advance: async (tx, name, from, to) =>
+      (await tx.query(`UPDATE ${table} SET next_run_at = $3, updated_at = now() WHERE name = $1 AND next_run_at = $2 RETURNING 1`, [name, from, to])).rows.length === 1,
+    migrate: () => runScript(db, `SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'));\n${ddl}`),
+    schemaSql: () => ddl,
+  };
+}

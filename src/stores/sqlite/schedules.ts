@@ -1,0 +1,55 @@
+import { systemClock, type Clock } from '../../core/clock.js';
+import { invalidOption } from '../../core/errors.js';
+import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
+import { checkIdentifier } from '../shared/layout.js';
+import { rowToSchedule, SCHEDULE_COLUMNS, type ScheduleRow } from '../shared/schedule-rows.js';
+import { statementCache, type SqliteDatabaseLike } from './driver.js';
+
+export interface SqliteSchedulesOptions {
+  db: SqliteDatabaseLike;
+  /** Table name. Default `txbox_schedules`. */
+  table?: string;
+  clock?: Clock;
+}
+
+/** Schedules for SQLite (times in integer milliseconds). */
+export function createSqliteSchedules(options: SqliteSchedulesOptions): ScheduleStore<SqliteDatabaseLike> {
+  const db = options?.db;
+  if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
+  const clock = options.clock ?? systemClock;
+  const table = `"${checkIdentifier('table', options.table ?? 'txbox_schedules')}"`;
+  const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
+  name TEXT PRIMARY KEY,
+  cron TEXT NOT NULL,
+  timezone TEXT,
+  topic TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  msg_key TEXT,
+  next_run_at INTEGER NOT NULL
+);`;
+  const stmt = statementCache();
+  const saveSync = (tx: SqliteDatabaseLike, s: StoredSchedule) => {
+    stmt(tx, `INSERT INTO ${table} (${SCHEDULE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, topic = excluded.topic,
+  payload = excluded.payload, msg_key = excluded.msg_key, next_run_at = excluded.next_run_at`).run(s.name, s.cron, s.timezone, s.topic, s.payload, s.key, s.nextRunAt.getTime());
+  };
+  const removeSync = (tx: SqliteDatabaseLike, name: string) => stmt(tx, `DELETE FROM ${table} WHERE name = ?`).run(name).changes === 1;
+  const dueSync = (tx: SqliteDatabaseLike, limit: number) =>
+    (stmt(tx, `SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ?`).all(clock.now(), limit) as ScheduleRow[]).map(rowToSchedule);
+  const advanceSync = (tx: SqliteDatabaseLike, name: string, from: Date, to: Date) =>
+    stmt(tx, `UPDATE ${table} SET next_run_at = ? WHERE name = ? AND next_run_at = ?`).run(to.getTime(), name, from.getTime()).changes === 1;
+  return {
+    kind: 'sqlite',
+    saveSync,
+    removeSync,
+    dueSync,
+    advanceSync,
+    save: async (tx, s) => saveSync(tx, s),
+    remove: async (tx, name) => removeSync(tx, name),
+    due: async (tx, limit) => dueSync(tx, limit),
+    advance: async (tx, name, from, to) => advanceSync(tx, name, from, to),
+    list: async () => (stmt(db, `SELECT ${SCHEDULE_COLUMNS} FROM ${table} ORDER BY name`).all() as ScheduleRow[]).map(rowToSchedule),
+    migrate: async () => void db.exec(ddl),
+    schemaSql: () => ddl,
+  };
+}
