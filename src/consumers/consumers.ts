@@ -13,7 +13,8 @@ import type { ScheduleDefinition } from './schedule.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
 import { resolveConsumer, type ConsumerDefinition, type ResolvedConsumer } from './definition.js';
 import { createDispatcher, type TransactionRunner } from './dispatch.js';
-import { CONSUMER_HEADER, fanOut, type PublishInput } from './publish.js';
+import { CONSUMER_HEADER, fanOut, type Delivery, type PublishInput } from './publish.js';
+import { publishDebounced, publishDebouncedSync } from './debounce.js';
 
 export interface ConsumersOptions<Tx> {
   /** The outbox store the messages live in (createPostgresStore, createSqliteStore...). */
@@ -81,10 +82,20 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
   const transaction = options.transaction ?? defaultRunner(store);
   const outbox = createOutbox({ store });
   const inbox = createInbox({ store: options.inbox, outbox });
-  const expand = (input: PublishInput | readonly PublishInput[]) =>
+  const expand = (input: PublishInput | readonly PublishInput[]): Delivery[] =>
     Array.isArray(input) ? input.flatMap((one, i) => fanOut(one, `messages[${i}]`, byTopic)) : fanOut(input as PublishInput, 'message', byTopic);
-  const publishSync = (tx: Tx, input: PublishInput | readonly PublishInput[]) => void outbox.sendSync(tx, expand(input));
-  const publish = async (tx: Tx, input: PublishInput | readonly PublishInput[]) => void (await outbox.send(tx, expand(input)));
+  const plain = (deliveries: Delivery[]) => deliveries.filter((d) => !d.debounce).map((d) => d.message);
+  const debounced = (deliveries: Delivery[]) => deliveries.filter((d) => d.debounce).map((d) => d.message);
+  const publishSync = (tx: Tx, input: PublishInput | readonly PublishInput[]) => {
+    const deliveries = expand(input);
+    if (plain(deliveries).length > 0) outbox.sendSync(tx, plain(deliveries));
+    for (const message of debounced(deliveries)) publishDebouncedSync(store, tx, message);
+  };
+  const publish = async (tx: Tx, input: PublishInput | readonly PublishInput[]) => {
+    const deliveries = expand(input);
+    if (plain(deliveries).length > 0) await outbox.send(tx, plain(deliveries));
+    for (const message of debounced(deliveries)) await publishDebounced(store, tx, message);
+  };
 
   const longest = Math.max(...[...consumers.values()].map((c) => c.timeoutMs));
   const relay = createRelay({

@@ -18,6 +18,17 @@ export interface PublishInput {
    * one handling per burst, the first burst's payload.
    */
   dedupId?: string;
+  /**
+   * With `dedupId`: the last wins instead. A pending message of the same id takes this one's
+   * payload and its delay restarts, so a burst is handled once, after it ends, with its last payload.
+   */
+  debounce?: boolean;
+}
+
+/** One stored message of a publish, and whether it debounces. */
+export interface Delivery {
+  readonly message: MessageInput;
+  readonly debounce: boolean;
 }
 
 /** Headers that carry the routing of a consumer message. */
@@ -30,15 +41,21 @@ export const PUBLISHED_ID_HEADER = 'txbox-published-id';
  * copy on its own: a failing consumer never re-runs or blocks another. Keys and dedup ids are
  * namespaced by consumer for the same reason.
  */
-export function fanOut(input: PublishInput, at: string, subscribers: (topic: string) => readonly ResolvedConsumer[]): MessageInput[] {
+export function fanOut(input: PublishInput, at: string, subscribers: (topic: string) => readonly ResolvedConsumer[]): Delivery[] {
   if (!input || typeof input !== 'object') throw invalidArgument(at, input, 'must be an object');
+  if (input.debounce !== undefined && typeof input.debounce !== 'boolean') throw invalidArgument(`${at}.debounce`, input.debounce, 'must be a boolean');
+  if (input.debounce && input.dedupId === undefined) throw invalidArgument(`${at}.debounce`, input.debounce, 'needs a dedupId to know what to debounce');
+  const debounce = input.debounce === true;
   const consumers = subscribers(input.topic);
   if (consumers.length === 0) throw invalidArgument(`${at}.topic`, input.topic, 'has no consumer subscribed to it');
   const publishedId = uuidv7();
   return consumers.map((c) => ({
+    debounce,
+    message: {
     topic: input.topic,
     payload: input.payload,
-    key: input.key === undefined ? null : `${c.name}/${input.key}`,
+    // A debounced message and its follower share a key, so the follower never overtakes it.
+    key: input.key !== undefined ? `${c.name}/${input.key}` : debounce ? `${c.name}/${input.topic}/${input.dedupId}` : null,
     headers: {
       ...input.headers,
       [CONSUMER_HEADER]: c.name,
@@ -48,5 +65,6 @@ export function fanOut(input: PublishInput, at: string, subscribers: (topic: str
     ...(input.delayMs === undefined ? {} : { delayMs: input.delayMs }),
     ...(input.availableAt === undefined ? {} : { availableAt: input.availableAt }),
     dedupKey: input.dedupId === undefined ? null : `${c.name}/${input.topic}/${input.dedupId}`,
+    },
   }));
 }

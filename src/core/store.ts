@@ -74,6 +74,13 @@ export interface OutboxStore<Tx = unknown> {
   /** Present on stores whose driver is synchronous, so writes can run inside a synchronous transaction. */
   writeSync?(tx: Tx, messages: readonly EncodedMessage[]): WriteResult;
 
+  /**
+   * Debounce support: gives the pending message with `message.dedupKey` — if no relay holds it —
+   * the payload, headers, availability and id of `message`. True when one was replaced.
+   */
+  replacePending?(tx: Tx, message: EncodedMessage): Promise<boolean>;
+  replacePendingSync?(tx: Tx, message: EncodedMessage): boolean;
+
   claim(request: ClaimRequest): Promise<ClaimedBatch | null>;
   /** Applies the outcome. Must not be cancelled by a relay shutdown: what was published is acknowledged. */
   settle(batch: ClaimedBatch, settlement: Settlement): Promise<SettleResult>;

@@ -130,6 +130,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       store.wakes.nudge();
       return result;
     },
+    async replacePending(tx, m) {
+      const now = clock.now();
+      const row = [...rows.values()].find((r) => isPending(r) && r.message.dedupKey === m.dedupKey && r.leaseUntil <= now);
+      if (!row) return false;
+      tx.onCommit.push(() => {
+        byId.delete(row.message.id);
+        row.message = { ...m, dedupKey: row.message.dedupKey };
+        row.availableAt = m.availableAt?.getTime() ?? now + m.delayMs;
+        byId.set(m.id, row);
+      });
+      return true;
+    },
     write: async (tx, messages) => stage(tx, messages),
     writeSync: stage,
     async claim({ limit }) {

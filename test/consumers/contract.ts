@@ -98,6 +98,30 @@ export function consumersContract(harness: ConsumersHarness): void {
       assert.deepEqual(payloads.sort(), [1, 3, 4], 'the first of a burst wins');
     });
 
+    it('debounces: a burst is handled once, after it ends, with its last payload', async () => {
+      let t!: ConsumersUnderTest;
+      const handled: { payload: unknown; at: number }[] = [];
+      const { bus, publish, t: made } = await setup([defineConsumer({ name: 'indexer', topics: ['doc.changed'], handle: (ctx) => {
+        handled.push({ payload: ctx.payload, at: Date.now() });
+        return t.bump(ctx.tx, 'indexed');
+      } })]);
+      t = made;
+      await running(bus, async () => {
+        let lastAt = 0;
+        for (let n = 1; n <= 4; n++) {
+          await publish({ topic: 'doc.changed', payload: n, dedupId: 'doc-1', debounce: true, delayMs: 400 });
+          lastAt = Date.now();
+          await sleep(60);
+        }
+        await eventually(async () => (await t.counter('indexed')) === 1, 10_000, 'one handling');
+        await sleep(500);
+        assert.equal(await t.counter('indexed'), 1, 'only one');
+        assert.deepEqual(handled.map((h) => h.payload), [4]);
+        assert.ok(handled[0]!.at - lastAt >= 390, `handled ${handled[0]!.at - lastAt} ms after the last publish`);
+      });
+      await assert.rejects(publish({ topic: 'doc.changed', payload: 1, debounce: true }), { code: 'INVALID_ARGUMENT', field: 'message.debounce' });
+    });
+
     it('chains modules: what a handler publishes commits with its effects and reaches the next consumer once', async () => {
       let t!: ConsumersUnderTest;
       const { bus, publish, t: made } = await setup([
@@ -194,6 +218,25 @@ export function consumersContract(harness: ConsumersHarness): void {
         await publish(Array.from({ length: 8 }, (_, n) => ({ topic: 'job', payload: n })));
         await running(bus, () => eventually(async () => (await t.counter('jobs')) === 8, 10_000, 'all jobs'));
         assert.equal(peak, harness.parallelTransactions ? 2 : 1);
+      });
+
+      it('keeps a debounced message published while its predecessor runs, for after it', async () => {
+        let t!: ConsumersUnderTest;
+        const handled: unknown[] = [];
+        const { bus, publish, t: made } = await setup([defineConsumer({ name: 'indexer', topics: ['doc.changed'], handle: async (ctx) => {
+          if (ctx.payload === 1) await sleep(300);
+          handled.push(ctx.payload);
+          await t.bump(ctx.tx, 'indexed');
+        } })]);
+        t = made;
+        await publish({ topic: 'doc.changed', payload: 1, dedupId: 'doc-1', debounce: true });
+        await running(bus, async () => {
+          await sleep(100); // the first is running now
+          await publish({ topic: 'doc.changed', payload: 2, dedupId: 'doc-1', debounce: true, delayMs: 200 });
+          await publish({ topic: 'doc.changed', payload: 3, dedupId: 'doc-1', debounce: true, delayMs: 200 });
+          await eventually(async () => (await t.counter('indexed')) === 2, 10_000, 'two handlings');
+        });
+        assert.deepEqual(handled, [1, 3]);
       });
 
       it('abandons a handler past its timeout and retries the message', async () => {

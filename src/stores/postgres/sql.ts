@@ -12,7 +12,8 @@ export function insertSql(l: TableLayout, rows: number, dedup: boolean): string 
   const { c } = l;
   const values = Array.from({ length: rows }, (_, r) => {
     const p = (i: number) => `$${r * INSERT_PARAMS + i}`;
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, coalesce(${p(8)}::timestamptz, now() + ${ms(p(9))}))`;
+    // The delay counts from this statement, not from the start of a possibly long transaction.
+    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, coalesce(${p(8)}::timestamptz, statement_timestamp() + ${ms(p(9))}))`;
   });
   const conflict = dedup
     ? ` ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL DO NOTHING RETURNING ${c.id} AS id`
@@ -115,4 +116,16 @@ export function deadLetterSql(l: TableLayout) {
     requeue: `WITH r AS (UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = now(), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${byIds} RETURNING 1) SELECT count(*)::int AS n FROM r`,
     discard: `WITH r AS (DELETE FROM ${table} WHERE ${byIds} RETURNING 1) SELECT count(*)::int AS n FROM r`,
   };
+}
+
+/**
+ * Debounce: rewrites the pending message of a dedup key ($1) unless a lease holds it. In lock
+ * mode a claimed row is locked, so this waits for the claim and then finds the row gone.
+ */
+export function replacePendingSql(l: TableLayout, mode: ClaimMode): string {
+  const { c, table } = l;
+  const free = mode === 'lease' ? ` AND (${c.leaseToken} IS NULL OR ${c.leaseUntil} <= now())` : '';
+  return `UPDATE ${table} SET ${c.id} = $2, ${c.payload} = $3, ${c.contentType} = $4, ${c.headers} = $5,
+  ${c.availableAt} = coalesce($6::timestamptz, statement_timestamp() + ${ms('$7')})
+WHERE ${c.dedupKey} = $1 AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL${free} RETURNING 1`;
 }

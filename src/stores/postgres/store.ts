@@ -7,7 +7,7 @@ import { encodeHeaders, rowToDeadLetter, rowToMessage } from '../shared/rows.js'
 import { isUniqueViolation, runScript, type PgClientLike, type PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
 import { postgresSchema } from './schema.js';
-import { claimSql, cleanupSql, deadLetterSql, INSERT_PARAMS, insertSql, settleSql } from './sql.js';
+import { claimSql, cleanupSql, deadLetterSql, INSERT_PARAMS, insertSql, replacePendingSql, settleSql } from './sql.js';
 
 /** Where the relay's statements run: lock mode checks out a connection per claim, lease mode needs only `query`. */
 export interface PgConnectionSource extends PgQueryable {
@@ -34,6 +34,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     return sql;
   };
   const claim = claimSql(layout, o.claimMode);
+  const replacePending = replacePendingSql(layout, o.claimMode);
   const settle = settleSql(layout, o.completion === 'markProcessed');
   const cleanup = cleanupSql(layout);
   const dead = deadLetterSql(layout);
@@ -108,6 +109,11 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
       }
       if (o.notify) await tx.query(notifySql);
       return { duplicates };
+    },
+
+    async replacePending(tx, m) {
+      const values = [m.dedupKey, m.id, m.payload, m.contentType, encodeHeaders(m.headers), m.availableAt, m.delayMs];
+      return (await tx.query(replacePending, values)).rows.length === 1;
     },
 
     async claim({ limit }) {

@@ -12,6 +12,8 @@ export function sqliteStatements(l: TableLayout, markProcessed: boolean) {
   return {
     insert: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertDedup: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${pending} DO NOTHING`,
+    // Params: id, payload, content type, headers, available at, dedup key, now. Only while no lease holds it.
+    replacePending: `UPDATE ${table} SET ${c.id} = ?, ${c.payload} = ?, ${c.contentType} = ?, ${c.headers} = ?, ${c.availableAt} = ? WHERE ${c.dedupKey} = ? AND ${pending} AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?)`,
     // Params: now, now, limit.
     candidates: `SELECT ${messageColumns(l)} FROM ${table} WHERE ${pending} AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?) ORDER BY ${c.position} LIMIT ?`,
     // Params: key, n.

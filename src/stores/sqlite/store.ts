@@ -50,6 +50,12 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return { duplicates };
   };
 
+  const replacePendingSync = (tx: SqliteDatabaseLike, m: EncodedMessage): boolean => {
+    const now = clock.now();
+    const available = m.availableAt?.getTime() ?? now + m.delayMs;
+    return stmt(tx, sql.replacePending).run(m.id, m.payload, m.contentType, encodeHeaders(m.headers), available, m.dedupKey, now).changes === 1;
+  };
+
   const claimSync = (limit: number): SqliteBatch => {
     const now = clock.now();
     const rows = stmt(db, sql.candidates).all(now, now, limit) as MessageRow[];
@@ -85,6 +91,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     wakes,
     writeSync,
     write: async (tx, messages) => writeSync(tx, messages),
+    replacePendingSync,
+    replacePending: async (tx, m) => replacePendingSync(tx, m),
     transaction(fn) {
       const result = db.transaction(() => fn(db))();
       wakes.nudge();
