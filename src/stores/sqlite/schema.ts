@@ -1,3 +1,4 @@
+import { partialIndexes } from '../shared/indexes.js';
 import type { TableLayout } from '../shared/layout.js';
 
 /**
@@ -6,8 +7,6 @@ import type { TableLayout } from '../shared/layout.js';
  */
 export function sqliteSchema(l: TableLayout): string {
   const { c, table } = l;
-  const pending = `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL`;
-  const index = (suffix: string) => l.quote(`${l.bareTable}_${suffix}`);
   return [
     `CREATE TABLE IF NOT EXISTS ${table} (
   ${c.position} INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -27,11 +26,6 @@ export function sqliteSchema(l: TableLayout): string {
   ${c.processedAt} INTEGER,
   ${c.deadAt} INTEGER
 );`,
-    `CREATE UNIQUE INDEX IF NOT EXISTS ${index('id')} ON ${table} (${c.id});`,
-    `CREATE INDEX IF NOT EXISTS ${index('pending')} ON ${table} (${c.position}) WHERE ${pending};`,
-    `CREATE INDEX IF NOT EXISTS ${index('key')} ON ${table} (${c.key}, ${c.position}) WHERE ${c.key} IS NOT NULL AND ${pending};`,
-    `CREATE UNIQUE INDEX IF NOT EXISTS ${index('dedup')} ON ${table} (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${pending};`,
-    `CREATE INDEX IF NOT EXISTS ${index('processed')} ON ${table} (${c.processedAt}) WHERE ${c.processedAt} IS NOT NULL;`,
-    `CREATE INDEX IF NOT EXISTS ${index('dead')} ON ${table} (${c.position}) WHERE ${c.deadAt} IS NOT NULL;`,
+    ...partialIndexes(l),
   ].join('\n');
 }
