@@ -15,6 +15,8 @@ export interface BatchReport {
   readonly lost: number;
   /** The producer threw (or timed out) instead of answering per message. */
   readonly producerThrew: boolean;
+  /** What it threw. */
+  readonly producerError?: unknown;
   readonly hasMore: boolean;
 }
 
@@ -59,7 +61,7 @@ export async function deliverBatch(
     lost,
   };
   emit({ type: 'batch.settled', key, claimed: messages.length, ...counts, claimMs, produceMs, settleMs });
-  return report(batch, { ...counts, producerThrew: 'thrown' in outcome });
+  return report(batch, { ...counts, producerThrew: 'thrown' in outcome, ...('thrown' in outcome ? { producerError: outcome.thrown } : {}) });
 }
 
 function report(batch: ClaimedBatch, counts: Omit<BatchReport, 'claimed' | 'hasMore'>): BatchReport {

@@ -109,7 +109,7 @@ async function workerLoop(
     }
     if (report?.producerThrew) {
       const retryInMs = backoffDelay(o.produceBackoff, ++produceFailures, o.random);
-      emit({ type: 'produce.failed', key: o.store.key, error: undefined, count: report.claimed, retryInMs });
+      emit({ type: 'produce.failed', key: o.store.key, error: report.producerError, count: report.claimed, retryInMs });
       await o.clock.sleep(retryInMs, stop);
       continue;
     }

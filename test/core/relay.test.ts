@@ -152,6 +152,7 @@ describe('relay on the memory store', () => {
     assert.equal(aborted, true);
     assert.equal(report?.failed, 1);
     assert.equal(report?.producerThrew, true);
+    assert.equal((report?.producerError as { code?: string }).code, 'PRODUCE_TIMEOUT');
   });
 
   it('keeps claiming while batches come back full', async () => {
