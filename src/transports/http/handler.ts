@@ -1,0 +1,98 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
+import { HEADER, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage } from '../shared/received.js';
+import { HEADER_NAMES } from './producer.js';
+import { decodeSecrets, verifyWebhook } from './signature.js';
+
+export interface WebhookHandlerOptions {
+  /** The `whsec_<base64>` secret(s) the sender signs with. */
+  secret: string | readonly string[];
+  handler: MessageHandler;
+  /** Larger bodies are refused with 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Largest accepted clock distance, in seconds. Default 300. */
+  toleranceSec?: number;
+  onError?: ConsumeErrorListener;
+}
+
+/**
+ * A `node:http` request listener receiving txbox webhooks: it verifies the signature (401 when it
+ * fails), runs the handler, and answers 204 once it resolved or 500 when it threw, so the sender
+ * retries. Use it as `http.createServer(listener)` or mount it on a route of your framework.
+ */
+export function createWebhookHandler(options: WebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  checkObject(options, 'createWebhookHandler');
+  decodeSecrets('secret', options.secret);
+  const { secret, onError } = options;
+  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const maxBodyBytes = integerOption('maxBodyBytes', options.maxBodyBytes, 1 << 20, 1, 1 << 30);
+  const toleranceSec = integerOption('toleranceSec', options.toleranceSec, 300, 1, 86_400 * 365);
+
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'POST') return answer(res, 405);
+    const body = await readBody(req, maxBodyBytes);
+    if (!body) return answer(res, 413);
+    let message: ReceivedMessage;
+    try {
+      const { id } = verifyWebhook(secret, req.headers, body, { toleranceSec });
+      message = decode(id, req, body);
+    } catch (error) {
+      safeCall(onError, error);
+      return answer(res, 401);
+    }
+    try {
+      await handler(message);
+    } catch (error) {
+      safeCall(onError, error, message);
+      return answer(res, 500);
+    }
+    answer(res, 204);
+  };
+
+  return (req, res) => {
+    serve(req, res).catch((error) => {
+      safeCall(onError, error);
+      if (!res.headersSent) answer(res, 500);
+      else res.destroy();
+    });
+  };
+}
+
+function answer(res: ServerResponse, status: number): void {
+  res.writeHead(status, { 'content-length': '0' }).end();
+}
+
+/** The body, or undefined once it exceeds `limit` (the rest is not read). */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function decode(id: string, req: IncomingMessage, body: Buffer): ReceivedMessage {
+  const one = (name: string) => {
+    const v = req.headers[name];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
+  const topic = one(HEADER.topic);
+  const key = one(HEADER.key);
+  const headers: Record<string, string> = {};
+  // The sender lists the message's own header names (with their case); everything else is HTTP's.
+  for (const name of (one(HEADER_NAMES) ?? '').split(',').filter(Boolean)) {
+    const value = one(name.toLowerCase());
+    if (value !== undefined) headers[name] = value;
+  }
+  return {
+    id,
+    topic: topic === undefined ? '' : decodeURIComponent(topic),
+    key: key === undefined ? null : decodeURIComponent(key),
+    headers,
+    payload: body,
+    contentType: one('content-type') ?? null,
+  };
+}

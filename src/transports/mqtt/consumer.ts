@@ -1,0 +1,114 @@
+import { invalidOption } from '../../core/errors.js';
+import { checkObject, requiredFunction } from '../shared/options.js';
+import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
+import type { MqttPacketLike, MqttSubscriberLike } from './types.js';
+
+export interface MqttConsumerOptions {
+  /**
+   * An mqtt.js client connected with `protocolVersion: 5`. For redelivery after a failed handler
+   * or a crash, connect with a fixed `clientId`, `clean: false` and a session expiry interval.
+   */
+  client: MqttSubscriberLike;
+  /** Topic filter (wildcards allowed). */
+  topic: string;
+  handler: MessageHandler;
+  onError?: ConsumeErrorListener;
+}
+
+const RESERVED = new Set([HEADER.id, HEADER.topic, HEADER.key]);
+
+/**
+ * Subscribes with QoS 1 and acknowledges (PUBACK) a message only after its handler resolved:
+ * mqtt.js handles one incoming message at a time and sends the PUBACK when `handleMessage` calls
+ * back. After a failed handler no PUBACK is sent, and the broker redelivers the message when the
+ * session resumes (MQTT forbids redelivery within a connection). Messages without the id user
+ * property (not from txbox, or sent over MQTT 3.1.1) are acknowledged and reported to `onError`.
+ */
+export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscription> {
+  checkObject(options, 'consumeMqtt');
+  const { client, topic, onError } = options;
+  if (typeof client?.subscribeAsync !== 'function' || typeof client.handleMessage !== 'function') {
+    throw invalidOption('client', client, 'must be an mqtt.js client');
+  }
+  if (client.options?.protocolVersion !== 5) throw invalidOption('client', client, 'must be connected with protocolVersion: 5 (ids travel as user properties)');
+  if (typeof topic !== 'string' || topic.length === 0) throw invalidOption('topic', topic, 'must be a non-empty topic filter');
+  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+
+  const previous = client.handleMessage;
+  let inFlight = Promise.resolve();
+  let active = true;
+  const ours: MqttSubscriberLike['handleMessage'] = (packet, callback) => {
+    if (!active || packet.cmd !== 'publish' || !packet.topic || !topicMatches(topic, packet.topic)) {
+      return previous.call(client, packet, callback);
+    }
+    const run = handle(packet).then(() => callback(), (error: Error) => callback(error));
+    inFlight = run.catch(() => {});
+  };
+  client.handleMessage = ours;
+
+  const handle = async (packet: MqttPacketLike) => {
+    const message = decode(packet);
+    if (!message) {
+      safeCall(onError, new Error(`mqtt: message on "${packet.topic}" without the ${HEADER.id} user property`));
+      return;
+    }
+    try {
+      await handler(message);
+    } catch (error) {
+      safeCall(onError, error, message);
+      throw error;
+    }
+  };
+
+  try {
+    await client.subscribeAsync(topic, { qos: 1 });
+  } catch (error) {
+    if (client.handleMessage === ours) client.handleMessage = previous;
+    throw error;
+  }
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopped ??= (async () => {
+        active = false;
+        await client.unsubscribeAsync(topic).catch(() => {});
+        await inFlight;
+        // Another wrapper installed after ours stays; ours then just passes everything through.
+        if (client.handleMessage === ours) client.handleMessage = previous;
+      })();
+      return stopped;
+    },
+  };
+}
+
+function decode(packet: MqttPacketLike): ReceivedMessage | undefined {
+  const props = packet.properties?.userProperties ?? {};
+  const one = (name: string) => {
+    const v = props[name];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const id = one(HEADER.id);
+  if (!id) return undefined;
+  return {
+    id,
+    topic: one(HEADER.topic) ?? packet.topic ?? '',
+    key: one(HEADER.key) ?? null,
+    headers: ownHeaders(Object.entries(props).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]), RESERVED),
+    payload: typeof packet.payload === 'string' ? Buffer.from(packet.payload) : (packet.payload ?? Buffer.alloc(0)),
+    contentType: packet.properties?.contentType ?? null,
+  };
+}
+
+/** MQTT topic filter matching: `+` is one level, a trailing `#` any number (including none). */
+export function topicMatches(filter: string, topic: string): boolean {
+  const f = filter.split('/');
+  const t = topic.split('/');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '#') return i === f.length - 1;
+    if (i >= t.length) return false;
+    if (f[i] !== '+' && f[i] !== t[i]) return false;
+    // Wildcards never match topics starting with $ (broker-internal topics).
+    if (i === 0 && f[i] === '+' && t[0]!.startsWith('$')) return false;
+  }
+  return f.length === t.length;
+}

@@ -1,0 +1,39 @@
+/**
+ * The few mqtt.js calls the MQTT transport makes, as structural types: txbox imports no driver.
+ * An `MqttClient` from `mqtt.connectAsync(url, { protocolVersion: 5 })` fits.
+ */
+export interface MqttProperties {
+  userProperties?: Record<string, string | string[]>;
+  contentType?: string;
+}
+
+export interface MqttPublishOptionsLike {
+  qos: 0 | 1 | 2;
+  properties?: MqttProperties;
+}
+
+export interface MqttClientLike {
+  /** False while mqtt.js is offline or reconnecting: publishing then would only queue. */
+  readonly connected: boolean;
+  readonly options: { protocolVersion?: number };
+  publishAsync(topic: string, payload: Buffer, options: MqttPublishOptionsLike): Promise<unknown>;
+}
+
+export interface MqttPacketLike {
+  cmd?: string;
+  topic?: string;
+  payload?: Buffer | string;
+  qos?: number;
+  properties?: MqttProperties;
+}
+
+/**
+ * mqtt.js sends the PUBACK of a QoS 1 message only after `handleMessage` called back, so the
+ * consumer helper wraps it: no handler success, no PUBACK.
+ */
+export interface MqttSubscriberLike {
+  readonly options: { protocolVersion?: number };
+  handleMessage(packet: MqttPacketLike, callback: (error?: Error) => void): void;
+  subscribeAsync(topic: string, options: { qos: 0 | 1 | 2 }): Promise<unknown>;
+  unsubscribeAsync(topic: string): Promise<unknown>;
+}

@@ -1,0 +1,150 @@
+import { invalidOption, PermanentFailure } from '../../core/errors.js';
+import type { OutboxMessage } from '../../core/message.js';
+import type { ProduceContext, ProduceResult } from '../../core/producer.js';
+import { withDeadline } from '../shared/deadline.js';
+import { publishFailure, unavailable } from '../shared/failures.js';
+import { failChainHeads, publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
+import { checkObject, optionalFunction, perMessageString, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
+import { HEADER, payloadBuffer } from '../shared/received.js';
+import type { AmqpPublishProperties, ConfirmChannelLike, ReturnedMessageLike } from './types.js';
+
+export interface RabbitMqProducerOptions extends PublishOptions {
+  /**
+   * A confirm channel, or a function returning the live one (see `confirmChannelSource`, which
+   * reconnects after the broker went away). A plain channel dies with its connection.
+   */
+  channel: ConfirmChannelLike | (() => ConfirmChannelLike | Promise<ConfirmChannelLike>);
+  /** Exchange to publish to (`''` is the default exchange, which routes by queue name). */
+  exchange: PerMessage<string>;
+  /** Routing key. Default: the message's topic. */
+  routingKey?: (message: OutboxMessage) => string;
+  /** Delivery mode 2, so durable queues keep the message across a broker restart. Default true. */
+  persistent?: boolean;
+}
+
+export interface RabbitMqProducer {
+  produce(messages: readonly OutboxMessage[], context: ProduceContext): Promise<ProduceResult>;
+}
+
+const MAX_SHORT_STRING = 255;
+
+/**
+ * Publishes with publisher confirms and `mandatory`: a message counts as published only when the
+ * broker acked it AND did not return it as unroutable (a return always precedes the ack).
+ */
+export function createRabbitMqProducer(options: RabbitMqProducerOptions): RabbitMqProducer {
+  checkObject(options, 'createRabbitMqProducer');
+  const { channel } = options;
+  if (typeof channel !== 'function' && typeof (channel as ConfirmChannelLike | null)?.publish !== 'function') {
+    throw invalidOption('channel', channel, 'must be an amqplib confirm channel or a function returning one');
+  }
+  const getChannel = typeof channel === 'function' ? channel : () => channel;
+  const exchange = perMessageString('exchange', options.exchange, undefined, true);
+  const routingKey = optionalFunction<(m: OutboxMessage) => string>('routingKey', options.routingKey) ?? ((m) => m.topic);
+  if (options.persistent !== undefined && typeof options.persistent !== 'boolean') throw invalidOption('persistent', options.persistent, 'must be a boolean');
+  const persistent = options.persistent ?? true;
+  const plan: KeyedPlan = { ...resolvePublishOptions(options, 64), what: 'RabbitMQ' };
+
+  const publishOne = (ch: ConfirmChannelLike, returns: Map<string, ReturnedMessageLike>, m: OutboxMessage) => {
+    const target = mapMessage(m, exchange, routingKey);
+    const properties = toProperties(m, persistent);
+    return new Promise<void>((resolve, reject) => {
+      const confirmed = (error: unknown) => {
+        const returned = returns.get(m.id);
+        returns.delete(m.id);
+        if (error) reject(confirmFailure(error));
+        else if (returned) reject(unroutable(returned));
+        else resolve();
+      };
+      try {
+        ch.publish(target.exchange, target.routingKey, payloadBuffer(m.payload), properties, confirmed);
+      } catch (error) {
+        // amqplib throws at once on a closed channel: the broker is gone, fail fast.
+        reject(unavailable('rabbitmq', 'cannot publish', error));
+      }
+    });
+  };
+
+  return {
+    async produce(messages, { signal }) {
+      let ch: ConfirmChannelLike;
+      try {
+        ch = await withDeadline(async () => getChannel(), plan.publishTimeoutMs, signal, 'RabbitMQ');
+        if (typeof ch?.publish !== 'function') throw new TypeError('the channel function returned no channel');
+      } catch (error) {
+        return failChainHeads(messages, unavailable('rabbitmq', 'no channel', error));
+      }
+      const returns = returnsOf(ch);
+      return publishInKeyOrder(messages, signal, plan, (m) => publishOne(ch, returns, m));
+    },
+  };
+}
+
+/** One 'return' listener per channel, shared by every producer publishing on it. */
+const returnsByChannel = new WeakMap<ConfirmChannelLike, Map<string, ReturnedMessageLike>>();
+
+function returnsOf(ch: ConfirmChannelLike): Map<string, ReturnedMessageLike> {
+  let returns = returnsByChannel.get(ch);
+  if (!returns) {
+    const map = new Map<string, ReturnedMessageLike>();
+    ch.on('return', (message) => {
+      if (typeof message.properties.messageId === 'string') map.set(message.properties.messageId, message);
+    });
+    returnsByChannel.set(ch, (returns = map));
+  }
+  return returns;
+}
+
+function toProperties(m: OutboxMessage, persistent: boolean): AmqpPublishProperties {
+  const headers: Record<string, string> = { ...m.headers };
+  if (m.key !== null) headers[HEADER.key] = m.key;
+  return {
+    mandatory: true,
+    persistent,
+    messageId: m.id,
+    contentType: m.contentType,
+    type: m.topic,
+    timestamp: Math.floor(m.createdAt.getTime() / 1000),
+    headers,
+  };
+}
+
+/**
+ * Where the message goes. A mapping that throws or yields a bad name fails the same way on every
+ * attempt, so the message is dead-lettered at once (requeue it after fixing the mapping). AMQP
+ * short strings hold 255 bytes; amqplib would throw while encoding, after registering the confirm
+ * callback, which would misalign every later confirm on the channel: check first.
+ */
+function mapMessage(m: OutboxMessage, exchange: (m: OutboxMessage) => string, routingKey: (m: OutboxMessage) => string) {
+  const target = { exchange: '', routingKey: '' };
+  for (const [field, map] of [['exchange', exchange], ['routingKey', routingKey]] as const) {
+    let value: unknown;
+    try {
+      value = map(m);
+    } catch (error) {
+      throw new PermanentFailure(`rabbitmq: the ${field} option threw for message ${m.id}`, { cause: error, field });
+    }
+    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SHORT_STRING) {
+      throw new PermanentFailure(`rabbitmq: ${field} of message ${m.id} must be a string of at most ${MAX_SHORT_STRING} bytes`, { field, value });
+    }
+    target[field] = value;
+  }
+  for (const name of Object.keys(m.headers)) {
+    if (Buffer.byteLength(name) > MAX_SHORT_STRING) {
+      throw new PermanentFailure(`rabbitmq: header names are at most ${MAX_SHORT_STRING} bytes`, { field: `headers.${name.slice(0, 40)}`, value: name });
+    }
+  }
+  return target;
+}
+
+/** A nack is the broker refusing this message; any other error is the channel closing under it. */
+function confirmFailure(error: unknown): Error {
+  if ((error as Error | undefined)?.message === 'message nacked') return publishFailure('rabbitmq', 'the broker nacked the message', error);
+  return unavailable('rabbitmq', 'the channel closed before the broker confirmed', error);
+}
+
+/** No queue is bound for this routing key. Retryable: a binding may be added (then it goes through). */
+function unroutable(returned: ReturnedMessageLike): Error {
+  const { replyCode, replyText, exchange, routingKey } = returned.fields;
+  return publishFailure('rabbitmq', `unroutable: exchange "${exchange}" returned routing key "${routingKey}" (${replyCode} ${replyText})`);
+}

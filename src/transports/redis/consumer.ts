@@ -1,0 +1,98 @@
+import { invalidOption } from '../../core/errors.js';
+import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
+import { safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type Subscription } from '../shared/received.js';
+import { fromFields } from './fields.js';
+import type { RedisConsumerClientLike } from './types.js';
+
+export interface RedisStreamConsumerOptions {
+  /** A connection of its own (XREADGROUP BLOCK holds it while waiting). */
+  redis: RedisConsumerClientLike;
+  stream: string;
+  group: string;
+  /** This consumer's name within the group. */
+  consumer: string;
+  handler: MessageHandler;
+  /** Creates the group (and the stream) when missing, reading from the stream's start. Default true. */
+  createGroup?: boolean;
+  /** Entries read per call. Default 16. */
+  count?: number;
+  /** Longest wait of one read; also how long `stop()` may take. Default 1000. */
+  blockMs?: number;
+  /** Wait before re-reading entries whose handler failed. Default 1000. */
+  retryDelayMs?: number;
+  onError?: ConsumeErrorListener;
+}
+
+type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
+
+/**
+ * Reads a stream through a consumer group and XACKs an entry only after its handler resolved. An
+ * entry whose handler threw stays pending for this consumer and is read again (from id 0, this
+ * consumer's pending list) after `retryDelayMs`, before any new entry.
+ */
+export async function consumeRedisStream(options: RedisStreamConsumerOptions): Promise<Subscription> {
+  checkObject(options, 'consumeRedisStream');
+  const { redis, stream, group, consumer, onError } = options;
+  if (typeof redis?.callBuffer !== 'function') throw invalidOption('redis', redis, 'must be an ioredis client');
+  for (const [field, value] of [['stream', stream], ['group', group], ['consumer', consumer]] as const) {
+    if (typeof value !== 'string' || value.length === 0) throw invalidOption(field, value, 'must be a non-empty string');
+  }
+  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const count = integerOption('count', options.count, 16, 1, 10_000);
+  const blockMs = integerOption('blockMs', options.blockMs, 1000, 1, 60_000);
+  const retryDelayMs = integerOption('retryDelayMs', options.retryDelayMs, 1000, 0, 3_600_000);
+
+  if (options.createGroup ?? true) {
+    await redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM').catch((error: Error) => {
+      if (!String(error?.message).startsWith('BUSYGROUP')) throw error;
+    });
+  }
+
+  const stopping = new AbortController();
+  // Start with this consumer's pending entries: a previous run may have died before acking them.
+  let pending = true;
+  const readOnce = async () => {
+    const from = pending ? '0' : '>';
+    const reply = (await redis.callBuffer('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, ...(pending ? [] : ['BLOCK', blockMs]), 'STREAMS', stream, from)) as StreamReply;
+    const entries = reply?.[0]?.[1] ?? [];
+    if (pending && entries.length === 0) pending = false;
+    let failed = false;
+    for (const [rawId, fields] of entries) {
+      if (stopping.signal.aborted) return;
+      const entryId = rawId.toString('utf8');
+      // A pending entry deleted from the stream (trimmed) comes back with no fields.
+      const message = fields ? fromFields(entryId, stream, fields) : undefined;
+      try {
+        if (message) await handler(message);
+        await redis.call('XACK', stream, group, entryId);
+      } catch (error) {
+        safeCall(onError, error, message);
+        failed = true;
+      }
+    }
+    if (failed) {
+      pending = true;
+      await sleep(retryDelayMs, stopping.signal);
+    }
+  };
+
+  const loop = (async () => {
+    while (!stopping.signal.aborted) {
+      try {
+        await readOnce();
+      } catch (error) {
+        safeCall(onError, error);
+        await sleep(retryDelayMs, stopping.signal);
+      }
+    }
+  })();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    stop() {
+      stopping.abort();
+      stopped ??= loop;
+      return stopped;
+    },
+  };
+}
