@@ -29,7 +29,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  process.stdout.write(`txbox demo\n\n  --db <sqlite path | postgres://url>   default: a temporary SQLite file\n  --messages N   orders to write (default 10000)\n  --writers N    concurrent writers (default 8)\n  --customers N  ordering keys (default 50)\n  --json         print the summary as one JSON object\n`);
+  process.stdout.write(`txbox demo\n\n  --db <sqlite path | postgres://url | mysql://url>   default: a temporary SQLite file\n  --messages N   orders to write (default 10000)\n  --writers N    concurrent writers (default 8)\n  --customers N  ordering keys (default 50)\n  --json         print the summary as one JSON object\n`);
   process.exit(0);
 }
 

@@ -1,7 +1,9 @@
 import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { MessageInput, OutboxStore } from '../src/core/index.js';
 import { createOutbox } from '../src/core/index.js';
+import { createMysqlStore } from '../src/stores/mysql/index.js';
 import { createPostgresStore } from '../src/stores/postgres/index.js';
 import { createSqliteStore } from '../src/stores/sqlite/index.js';
 
@@ -21,9 +23,10 @@ export interface Order {
   amountCents: number;
 }
 
-/** `postgres://...` opens PostgreSQL; anything else is a SQLite file path. */
+/** `postgres://...` opens PostgreSQL, `mysql://...` MySQL or MariaDB; anything else is a SQLite file path. */
 export async function openDemoDatabase(url: string): Promise<DemoDatabase> {
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (/^mysql:\/\//.test(url)) return openMysql(url);
   return openSqlite(url);
 }
 
@@ -65,6 +68,25 @@ async function openPostgres(url: string): Promise<DemoDatabase> {
       await store.transaction(async (client) => {
         await client.query('INSERT INTO demo_orders (id, customer, seq, amount_cents) VALUES ($1, $2, $3, $4)', [order.id, order.customer, order.seq, order.amountCents]);
         await outbox.send(client, message);
+      });
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openMysql(url: string): Promise<DemoDatabase> {
+  const pool = mysql.createPool({ uri: url, connectionLimit: 10 });
+  await pool.query('CREATE TABLE IF NOT EXISTS demo_orders (id CHAR(36) PRIMARY KEY, customer VARCHAR(100) NOT NULL, seq INT NOT NULL, amount_cents INT NOT NULL)');
+  const store = createMysqlStore({ pool, table: 'demo_outbox' });
+  await store.migrate();
+  const outbox = createOutbox({ store });
+  return {
+    label: `MySQL ${new URL(url).host}${new URL(url).pathname}`,
+    store,
+    async saveOrder(order, message) {
+      await store.transaction(async (conn) => {
+        await conn.query('INSERT INTO demo_orders (id, customer, seq, amount_cents) VALUES (?, ?, ?, ?)', [order.id, order.customer, order.seq, order.amountCents]);
+        await outbox.send(conn, message);
       });
     },
     close: () => pool.end(),

@@ -20,6 +20,7 @@ const cases: CrashCase[] = [
   { kind: 'postgres-lock', table: uniqueName('crash'), claimTimeoutMs: 2000 },
   { kind: 'postgres-lease', table: uniqueName('crash'), claimTimeoutMs: 2000 },
   { kind: 'sqlite', table: 'crash', file: join(dir, 'crash.db'), claimTimeoutMs: 2000 },
+  { kind: 'mysql', table: uniqueName('crash'), claimTimeoutMs: 2000 },
 ];
 
 const readSink = (file: string) =>

@@ -1,13 +1,16 @@
 import Database from 'better-sqlite3';
+import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { createOutbox, type MessageInput, type OutboxStore } from '../../src/core/index.js';
+import { createMysqlStore } from '../../src/stores/mysql/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
-import { PG_URL } from '../support/env.js';
+import { PG_URL, MYSQL_URL } from '../support/env.js';
+
 
 /** Everything a relay process needs to open the same outbox as the test: plain JSON, passed to a child. */
 export interface CrashCase {
-  kind: 'postgres-lock' | 'postgres-lease' | 'sqlite';
+  kind: 'postgres-lock' | 'postgres-lease' | 'sqlite' | 'mysql';
   table: string;
   /** SQLite file, when kind is sqlite. */
   file?: string;
@@ -42,6 +45,18 @@ export async function openCrashStore(c: CrashCase): Promise<OpenedStore> {
       close: async () => {
         db.close();
       },
+    };
+  }
+  if (c.kind === 'mysql') {
+    const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 4 });
+    const store = createMysqlStore({ pool, table: c.table, claimTimeoutMs: c.claimTimeoutMs });
+    const outbox = createOutbox({ store });
+    return {
+      store,
+      write: (messages) => store.transaction(async (conn) => void (await outbox.send(conn, messages))),
+      pending: async () => Number((await pool.query<mysql.RowDataPacket[]>(`SELECT count(*) AS n FROM \`${c.table}\``))[0][0]!.n),
+      drop: async () => void (await pool.query(`DROP TABLE IF EXISTS \`${c.table}\``)),
+      close: () => pool.end(),
     };
   }
   const pool = new pg.Pool({ connectionString: PG_URL, max: 4 });

@@ -1,5 +1,6 @@
 /** Server addresses for tests, overridable so the suite can run against other servers. */
 export const PG_URL = process.env.TXBOX_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+export const MYSQL_URL = process.env.TXBOX_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 
 export const uniqueName = (prefix: string) => `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
 

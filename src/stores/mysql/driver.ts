@@ -1,0 +1,57 @@
+/**
+ * The few mysql2 methods the store calls, as structural types: a mysql2 promise `Pool` and its
+ * `PoolConnection` fit, and txbox never imports mysql2. Results come back the mysql2 way, as
+ * `[rows or result header, fields]`.
+ */
+export interface MysqlQueryable {
+  // Rows come back as the driver decodes them; the store reads them through fixed aliases.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query(sql: string, values?: unknown[]): Promise<[any, ...unknown[]]>;
+}
+
+/** A connection checked out of a pool: mysql2's `PoolConnection`. */
+export interface MysqlConnectionLike extends MysqlQueryable {
+  release(): void;
+  /** Closes the connection instead of returning it to the pool (its session state is unknown). */
+  destroy(): void;
+}
+
+/** mysql2's promise `Pool` (`mysql.createPool(...)` from `mysql2/promise`). */
+export interface MysqlPoolLike extends MysqlQueryable {
+  getConnection(): Promise<MysqlConnectionLike>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function selectRows<T = any>(db: MysqlQueryable, sql: string, values?: unknown[]): Promise<T[]> {
+  const [rows] = await db.query(sql, values);
+  return rows as T[];
+}
+
+/** Rows an INSERT, UPDATE or DELETE matched (mysql2 reports found rows by default). */
+export async function affectedRows(db: MysqlQueryable, sql: string, values?: unknown[]): Promise<number> {
+  const [header] = await db.query(sql, values);
+  return Number((header as { affectedRows?: unknown }).affectedRows ?? 0);
+}
+
+interface ServerError {
+  errno?: unknown;
+  code?: unknown;
+  sqlMessage?: unknown;
+  message?: unknown;
+}
+
+/**
+ * The unique index a duplicate-key error (1062) names, or undefined for any other error.
+ * MariaDB says `for key 'name'`, MySQL 8 `for key 'table.name'`.
+ */
+export function duplicateKeyIndex(error: unknown): string | undefined {
+  const e = error as ServerError | null;
+  if (!e || (e.errno !== 1062 && e.code !== 'ER_DUP_ENTRY')) return undefined;
+  const text = String(e.sqlMessage ?? e.message ?? '');
+  const match = /for key '(?:[^']*\.)?([^'.]+)'\s*$/.exec(text);
+  return match?.[1] ?? '';
+}
+
+export function placeholders(n: number): string {
+  return Array.from({ length: n }, () => '?').join(', ');
+}

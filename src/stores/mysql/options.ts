@@ -1,0 +1,43 @@
+import { invalidOption } from '../../core/errors.js';
+import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
+import { resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
+import type { MysqlPoolLike } from './driver.js';
+
+export interface MysqlStoreOptions extends CommonStoreOptions, LayoutOptions {
+  /** A mysql2 promise Pool (`createPool` from `mysql2/promise`), or anything with `query` and `getConnection`. */
+  pool: MysqlPoolLike;
+  /** Table name. Default `txbox_outbox`. */
+  table?: string;
+  /** Database of the table. Default: the connection's current database. */
+  schema?: string;
+  /** Server-side timeout of each statement the relay runs (claim, acknowledge, cleanup). Default 10 s. */
+  queryTimeoutMs?: number;
+}
+
+export interface ResolvedMysqlOptions extends ResolvedCommonStoreOptions {
+  pool: MysqlPoolLike;
+  layout: TableLayout;
+  queryTimeoutMs: number;
+  /** Generated column holding the dedup key while the message is pending (quoted). */
+  pendingDedup: string;
+}
+
+/** MySQL has no partial indexes: this generated column stands in for one (see schema.ts). */
+export const PENDING_DEDUP_COLUMN = 'pending_dedup_key';
+
+export function resolveMysqlOptions(o: MysqlStoreOptions): ResolvedMysqlOptions {
+  const pool = o?.pool;
+  if (!pool || typeof pool.query !== 'function' || typeof pool.getConnection !== 'function') {
+    throw invalidOption('pool', pool, 'must be a mysql2 promise Pool (with query and getConnection)');
+  }
+  const common = resolveCommonStoreOptions(o);
+  const layout = resolveLayout(o, 'txbox_outbox', '`');
+  for (const [role, name] of Object.entries(o.columns ?? {})) {
+    if (name === PENDING_DEDUP_COLUMN) throw invalidOption(`columns.${role}`, name, `is reserved for the store's generated dedup column`);
+  }
+  const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
+  if (!(Number.isInteger(queryTimeoutMs) && queryTimeoutMs > 0)) {
+    throw invalidOption('queryTimeoutMs', queryTimeoutMs, 'must be a positive integer');
+  }
+  return { ...common, pool, layout, queryTimeoutMs, pendingDedup: layout.quote(PENDING_DEDUP_COLUMN) };
+}

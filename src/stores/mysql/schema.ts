@@ -1,0 +1,50 @@
+import type { TableLayout } from '../shared/layout.js';
+
+/** Index names are scoped to their table in MySQL, so they need no table prefix. */
+export const INDEX = { id: 'txbox_id', dedup: 'txbox_dedup', pending: 'txbox_pending', key: 'txbox_key' } as const;
+
+/**
+ * The outbox DDL for MariaDB 10.6+ and MySQL 8. One idempotent statement (indexes are declared
+ * inline because MySQL has no CREATE INDEX IF NOT EXISTS).
+ *
+ * - `position` orders, `id` identifies: an auto-increment value can be handed out again (older
+ *   servers restart the counter at the highest remaining value after a restart, so the
+ *   positions of deleted rows come back), so a position is never used as identity.
+ * - Times are DATETIME(6) holding UTC, always written and compared with UTC_TIMESTAMP(6): no
+ *   session time zone and no client clock takes part.
+ * - Headers are MEDIUMTEXT, not JSON: MariaDB's JSON is LONGTEXT anyway, while MySQL's binary JSON
+ *   is returned parsed by mysql2 and reorders keys; text behaves the same on both.
+ * - No partial indexes: the indexes the relay reads lead with (processed_at, dead_at), both NULL
+ *   while pending (dead letters and cleanup use the same index), and the dedup key is unique only through a generated column that is NULL once
+ *   the message is processed or dead. It is VARBINARY so that keys differing only in case or
+ *   trailing spaces stay distinct, whatever the collation.
+ * - The table collation is utf8mb4_bin, so keys compare by code point, not case-insensitively.
+ */
+export function mysqlSchema(l: TableLayout, pendingDedup: string): string {
+  const { c, table } = l;
+  const ascii = 'CHARACTER SET ascii COLLATE ascii_bin';
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+  ${c.position} BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
+  ${c.id} CHAR(36) ${ascii} NOT NULL,
+  ${c.topic} VARCHAR(255) NOT NULL,
+  ${c.key} VARCHAR(255) NULL,
+  ${c.payload} LONGBLOB NOT NULL,
+  ${c.contentType} VARCHAR(255) NOT NULL,
+  ${c.headers} MEDIUMTEXT NULL,
+  ${c.dedupKey} VARCHAR(255) NULL,
+  ${c.createdAt} DATETIME(6) NOT NULL,
+  ${c.availableAt} DATETIME(6) NOT NULL,
+  ${c.attempts} INT NOT NULL DEFAULT 0,
+  ${c.lastError} TEXT NULL,
+  ${c.leaseToken} CHAR(36) ${ascii} NULL,
+  ${c.leaseUntil} DATETIME(6) NULL,
+  ${c.processedAt} DATETIME(6) NULL,
+  ${c.deadAt} DATETIME(6) NULL,
+  ${pendingDedup} VARBINARY(1020) AS (CASE WHEN ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL THEN ${c.dedupKey} END) STORED,
+  PRIMARY KEY (${c.position}),
+  UNIQUE KEY ${l.quote(INDEX.id)} (${c.id}),
+  UNIQUE KEY ${l.quote(INDEX.dedup)} (${pendingDedup}),
+  KEY ${l.quote(INDEX.pending)} (${c.processedAt}, ${c.deadAt}, ${c.position}),
+  KEY ${l.quote(INDEX.key)} (${c.key}, ${c.processedAt}, ${c.deadAt}, ${c.position})
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+}

@@ -1,0 +1,113 @@
+import type { TableLayout } from '../shared/layout.js';
+import { placeholders } from './driver.js';
+
+const NOW = 'UTC_TIMESTAMP(6)';
+
+/**
+ * Gives a relay statement a server-side time limit that works whatever the session is.
+ * MariaDB runs the `/*M! ... *\/` executable comment: SET STATEMENT max_statement_time covers
+ * every statement, lock waits included. MySQL reads that as a plain comment and instead obeys the
+ * MAX_EXECUTION_TIME hint on SELECTs (which MariaDB reads as a comment); its UPDATEs and DELETEs
+ * only find rows by primary key or unique id, bounded by the session's innodb_lock_wait_timeout.
+ */
+export function timed(sql: string, timeoutMs: number): string {
+  const hinted = sql.startsWith('SELECT ') ? `SELECT /*+ MAX_EXECUTION_TIME(${timeoutMs}) */ ${sql.slice(7)}` : sql;
+  return `/*M!100301 SET STATEMENT max_statement_time=${(timeoutMs / 1000).toFixed(3)} FOR */ ${hinted}`;
+}
+
+/**
+ * The message columns under the aliases shared/rows.ts reads. Times are formatted as ISO-8601 UTC
+ * text in SQL, so neither the driver's `timezone`/`dateStrings` options nor the session time
+ * zone can shift them.
+ */
+export function messageColumns(l: TableLayout): string {
+  const { c } = l;
+  return [
+    `${c.position} AS \`position\``,
+    `${c.id} AS id`,
+    `${c.topic} AS topic`,
+    `${c.key} AS msg_key`,
+    `${c.payload} AS payload`,
+    `${c.contentType} AS content_type`,
+    `${c.headers} AS headers`,
+    `${c.dedupKey} AS dedup_key`,
+    `${isoUtc(c.createdAt)} AS created_at`,
+    `${isoUtc(c.availableAt)} AS available_at`,
+    `${c.attempts} AS attempts`,
+  ].join(', ');
+}
+
+export const isoUtc = (column: string) => `DATE_FORMAT(${column}, '%Y-%m-%dT%H:%i:%s.%fZ')`;
+
+/** The relay's statements. Position and id lists are expanded to one placeholder per element. */
+export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutMs: number) {
+  const { c, table } = l;
+  const t = (sql: string) => timed(sql, timeoutMs);
+  const pending = `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL`;
+  const clearLease = `${c.leaseToken} = NULL, ${c.leaseUntil} = NULL`;
+  const owned = (n: number) => `${c.position} IN (${placeholders(n)}) AND ${c.leaseToken} = ?`;
+  return {
+    /** Params: limit. Locks the candidates; rows locked by another claim are skipped, not waited for. */
+    candidates: t(
+      `SELECT ${messageColumns(l)} FROM ${table} WHERE ${pending} AND ${c.availableAt} <= ${NOW} AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ${NOW}) ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`,
+    ),
+    /** Params per key: key, key, n. The n oldest pending positions of each key, whatever their state. */
+    heads: (keys: number) => {
+      const one = `(SELECT ? AS k, ${c.position} AS pos FROM ${table} WHERE ${c.key} = ? AND ${pending} ORDER BY ${c.position} LIMIT ?)`;
+      return t(`SELECT k, pos FROM (${Array.from({ length: keys }, () => one).join(' UNION ALL ')}) AS heads`);
+    },
+    /** Params: token, lease length in microseconds, positions. */
+    lease: (n: number) => t(`UPDATE ${table} SET ${c.leaseToken} = ?, ${c.leaseUntil} = ${NOW} + INTERVAL ? MICROSECOND WHERE ${c.position} IN (${placeholders(n)})`),
+    /** Params: positions, token. */
+    done: (n: number) =>
+      t(
+        markProcessed
+          ? `UPDATE ${table} SET ${c.processedAt} = ${NOW}, ${clearLease} WHERE ${owned(n)}`
+          : `DELETE FROM ${table} WHERE ${owned(n)}`,
+      ),
+    /** Params: error, retry delay in microseconds, positions, token. */
+    retry: (n: number) =>
+      t(`UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.availableAt} = ${NOW} + INTERVAL ? MICROSECOND, ${clearLease} WHERE ${owned(n)}`),
+    /** Params: error, positions, token. */
+    bury: (n: number) => t(`UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.deadAt} = ${NOW}, ${clearLease} WHERE ${owned(n)}`),
+    /** Params: positions, token. */
+    release: (n: number) => t(`UPDATE ${table} SET ${clearLease} WHERE ${owned(n)}`),
+  };
+}
+
+/** Cleanup and dead-letter statements: reads never lock, writes find rows by key (no gap locks). */
+export function maintenanceStatements(l: TableLayout, timeoutMs: number) {
+  const { c, table } = l;
+  const t = (sql: string) => timed(sql, timeoutMs);
+  const dead = `${c.processedAt} IS NULL AND ${c.deadAt} IS NOT NULL`;
+  return {
+    /** Params: max age in microseconds, limit. */
+    processed: t(`SELECT ${c.position} AS pos FROM ${table} WHERE ${c.processedAt} IS NOT NULL AND ${c.processedAt} < ${NOW} - INTERVAL ? MICROSECOND ORDER BY ${c.processedAt} LIMIT ?`),
+    /** Params: positions. */
+    removeProcessed: (n: number) => t(`DELETE FROM ${table} WHERE ${c.position} IN (${placeholders(n)}) AND ${c.processedAt} IS NOT NULL`),
+    /** Params: limit. */
+    listDead: t(`SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${isoUtc(c.deadAt)} AS dead_at FROM ${table} WHERE ${dead} ORDER BY ${c.position} LIMIT ?`),
+    /** Params: ids. */
+    requeue: (n: number) =>
+      t(`UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ${NOW}, ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),
+    /** Params: ids. */
+    discard: (n: number) => t(`DELETE FROM ${table} WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),
+  };
+}
+
+/** Per message: id, topic, key, payload, content type, headers, dedup key, available at (UTC text or NULL), delay in microseconds. */
+export const INSERT_PARAMS = 9;
+
+export function insertSql(l: TableLayout, rows: number): string {
+  const { c } = l;
+  const row = `(?, ?, ?, ?, ?, ?, ?, ${NOW}, COALESCE(CAST(? AS DATETIME(6)), ${NOW} + INTERVAL ? MICROSECOND))`;
+  const columns = [c.id, c.topic, c.key, c.payload, c.contentType, c.headers, c.dedupKey, c.createdAt, c.availableAt].join(', ');
+  return `INSERT INTO ${l.table} (${columns}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
+}
+
+/** Length of the INSERT text around its rows, and of one row without its values. */
+export function insertOverhead(l: TableLayout): { statement: number; row: number } {
+  const one = insertSql(l, 1);
+  const row = one.slice(one.indexOf('VALUES ') + 7);
+  return { statement: one.length - row.length, row: row.length + 2 };
+}

@@ -1,0 +1,95 @@
+import type { OutboxStore } from '../../core/store.js';
+import { checkIds } from '../../core/store-options.js';
+import { WakeChannel } from '../../core/wake.js';
+import { rowToDeadLetter } from '../shared/rows.js';
+import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
+import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike } from './driver.js';
+import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
+import { INDEX, mysqlSchema } from './schema.js';
+import { maintenanceStatements, relayStatements } from './sql.js';
+import { mysqlWriter } from './write.js';
+
+export interface MysqlStore extends OutboxStore<MysqlConnectionLike> {
+  /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
+  transaction<T>(fn: (conn: MysqlConnectionLike) => Promise<T>): Promise<T>;
+}
+
+/** Long id lists are split so no statement grows without bound. */
+const IDS_PER_STATEMENT = 1000;
+
+/**
+ * The MySQL / MariaDB store. Claims are leases taken in a short READ COMMITTED transaction (see
+ * claim.ts); writes go through the caller's connection (see write.ts). There is no cross-process
+ * wake-up (no LISTEN/NOTIFY): relays in other processes poll. Constructing does no I/O.
+ */
+export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
+  const o = resolveMysqlOptions(options);
+  const { pool, layout } = o;
+  const relay = relayStatements(layout, o.completion === 'markProcessed', o.queryTimeoutMs);
+  const maintenance = maintenanceStatements(layout, o.queryTimeoutMs);
+  const schema = mysqlSchema(layout, o.pendingDedup);
+  const wakes = new WakeChannel();
+  const write = mysqlWriter(layout);
+
+  const byIdChunks = async (ids: readonly string[], fn: (chunk: readonly string[]) => Promise<number>) => {
+    checkIds('ids', ids);
+    let n = 0;
+    for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) n += await fn(ids.slice(i, i + IDS_PER_STATEMENT));
+    return n;
+  };
+
+  // A dead letter whose dedup key is pending again cannot come back while that message is
+  // pending (the unique index says so): it stays dead and is not counted.
+  const requeue = async (ids: readonly string[]): Promise<number> => {
+    try {
+      return await affectedRows(pool, maintenance.requeue(ids.length), [...ids]);
+    } catch (error) {
+      if (duplicateKeyIndex(error) !== INDEX.dedup) throw error;
+      if (ids.length === 1) return 0;
+      let n = 0;
+      for (const id of ids) n += await requeue([id]);
+      return n;
+    }
+  };
+
+  return {
+    key: { kind: 'mysql', name: o.name },
+    completion: o.completion,
+    claimTimeoutMs: o.claimTimeoutMs,
+    wakes,
+    write,
+    async transaction(fn) {
+      const conn = await pool.getConnection();
+      let result;
+      try {
+        await conn.query('START TRANSACTION');
+        result = await fn(conn);
+        await conn.query('COMMIT');
+      } catch (error) {
+        await conn.query('ROLLBACK').then(() => conn.release(), () => conn.destroy());
+        throw error;
+      }
+      conn.release();
+      wakes.nudge();
+      return result;
+    },
+    claim: ({ limit }) => claimBatch(pool, relay, limit, o.claimTimeoutMs),
+    settle: (batch, s) => settleBatch(pool, relay, batch as MysqlBatch, s),
+    async cleanup(maxAgeMs, limit) {
+      // Pick with a plain read, then delete by primary key: a range DELETE would take gap locks
+      // at REPEATABLE READ and make writers wait.
+      const rows = await selectRows<{ pos: unknown }>(pool, maintenance.processed, [Math.round(maxAgeMs * 1000), limit]);
+      if (rows.length === 0) return 0;
+      return affectedRows(pool, maintenance.removeProcessed(rows.length), rows.map((r) => Number(r.pos)));
+    },
+    async listDeadLetters({ limit = 100 } = {}) {
+      return (await selectRows(pool, maintenance.listDead, [limit])).map(rowToDeadLetter);
+    },
+    requeueDeadLetters: (ids) => byIdChunks(ids, requeue),
+    discardDeadLetters: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])),
+    async migrate() {
+      await pool.query(schema);
+    },
+    schemaSql: () => `${schema};`,
+  };
+}
