@@ -11,6 +11,7 @@ export type TxboxErrorCode =
   | 'NOT_SUPPORTED'
   | 'PRODUCE_TIMEOUT'
   | 'PERMANENT_FAILURE'
+  | 'PUBLISH_FAILED'
   | 'CLAIM_LOST'
   | 'STORE_ERROR';
 
@@ -57,8 +58,9 @@ export class PermanentFailure extends TxboxError {
   }
 }
 
+/** By code rather than class, so it holds when two copies of txbox are installed. */
 export function isPermanent(error: unknown): boolean {
-  return error instanceof TxboxError && error.code === 'PERMANENT_FAILURE';
+  return (error as { code?: unknown } | null)?.code === 'PERMANENT_FAILURE' && error instanceof Error;
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,3 +1,4 @@
+import { isPermanent } from '../../core/errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { HEADER, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage } from '../shared/received.js';
@@ -44,7 +45,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (req: Inco
       await handler(message);
     } catch (error) {
       safeCall(onError, error, message);
-      return answer(res, 500);
+      // Given up (PermanentFailure): a 4xx the sender does not retry, so it dead-letters the message.
+      return answer(res, isPermanent(error) ? 422 : 500);
     }
     answer(res, 204);
   };

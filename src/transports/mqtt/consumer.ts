@@ -1,4 +1,4 @@
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, requiredFunction } from '../shared/options.js';
 import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import type { MqttPacketLike, MqttSubscriberLike } from './types.js';
@@ -56,7 +56,8 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
       await handler(message);
     } catch (error) {
       safeCall(onError, error, message);
-      throw error;
+      // Given up (PermanentFailure): acknowledged so it stops coming back; MQTT has no dead letters.
+      if (!isPermanent(error)) throw error;
     }
   };
 

@@ -1,4 +1,4 @@
-import { invalidOption } from '../../core/errors.js';
+import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import { CONTENT_TYPE_HEADER, MSG_ID_HEADER } from './producer.js';
@@ -44,7 +44,9 @@ export async function consumeJetStream(options: JetStreamConsumerOptions): Promi
         raw.ack();
       } catch (error) {
         safeCall(onError, error, message);
-        raw.nak(retryDelayMs);
+        // Given up (PermanentFailure): terminated, never redelivered (JetStream reports it as an advisory).
+        if (isPermanent(error)) raw.term(errorMessage(error).slice(0, 200));
+        else raw.nak(retryDelayMs);
       }
     }
   })().catch((error) => safeCall(onError, error));

@@ -1,4 +1,4 @@
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { HEADER, ownHeaders, safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import type { AmqpMessageLike, ConsumeChannelLike } from './types.js';
@@ -19,7 +19,8 @@ const RESERVED = new Set([HEADER.key]);
 
 /**
  * Consumes a queue one message at a time (so the handler sees the queue's order) with manual
- * acknowledgement: ack after the handler resolved, nack with requeue after it threw. A message
+ * acknowledgement: ack after the handler resolved, nack with requeue after it threw (without
+ * requeue, to the dead-letter exchange, when it threw `PermanentFailure`). A message
  * without a message id did not come from txbox: it is rejected without requeue (to the queue's
  * dead-letter exchange, if it has one).
  */
@@ -45,6 +46,8 @@ export async function consumeRabbitMq(options: RabbitMqConsumerOptions): Promise
       channel.ack(raw);
     } catch (error) {
       safeCall(onError, error, message);
+      // Given up (PermanentFailure): rejected without requeue, to the queue's dead-letter exchange.
+      if (isPermanent(error)) return channel.nack(raw, false, false);
       await sleep(retryDelayMs, stopping.signal);
       channel.nack(raw, false, true);
     }

@@ -1,4 +1,4 @@
-import { invalidOption } from '../../core/errors.js';
+import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type Subscription } from '../shared/received.js';
 import { fromFields } from './fields.js';
@@ -20,6 +20,8 @@ export interface RedisStreamConsumerOptions {
   blockMs?: number;
   /** Wait before re-reading entries whose handler failed. Default 1000. */
   retryDelayMs?: number;
+  /** Where an entry goes when its handler gives up (`PermanentFailure`), with an `error` field. Default `<stream>:dead`. */
+  deadLetterStream?: string;
   onError?: ConsumeErrorListener;
 }
 
@@ -28,7 +30,8 @@ type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
 /**
  * Reads a stream through a consumer group and XACKs an entry only after its handler resolved. An
  * entry whose handler threw stays pending for this consumer and is read again (from id 0, this
- * consumer's pending list) after `retryDelayMs`, before any new entry.
+ * consumer's pending list) after `retryDelayMs`, before any new entry. One whose handler threw
+ * `PermanentFailure` is copied to the dead-letter stream and acknowledged.
  */
 export async function consumeRedisStream(options: RedisStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRedisStream');
@@ -41,6 +44,8 @@ export async function consumeRedisStream(options: RedisStreamConsumerOptions): P
   const count = integerOption('count', options.count, 16, 1, 10_000);
   const blockMs = integerOption('blockMs', options.blockMs, 1000, 1, 60_000);
   const retryDelayMs = integerOption('retryDelayMs', options.retryDelayMs, 1000, 0, 3_600_000);
+  const deadLetterStream = options.deadLetterStream ?? `${stream}:dead`;
+  if (typeof deadLetterStream !== 'string' || deadLetterStream.length === 0) throw invalidOption('deadLetterStream', deadLetterStream, 'must be a non-empty string');
 
   if (options.createGroup ?? true) {
     await redis.call('XGROUP', 'CREATE', stream, group, '0', 'MKSTREAM').catch((error: Error) => {
@@ -67,7 +72,11 @@ export async function consumeRedisStream(options: RedisStreamConsumerOptions): P
         await redis.call('XACK', stream, group, entryId);
       } catch (error) {
         safeCall(onError, error, message);
-        failed = true;
+        if (isPermanent(error) && fields) {
+          // Given up: a copy goes to the dead-letter stream, then the entry is acknowledged.
+          await redis.call('XADD', deadLetterStream, '*', ...fields, 'error', errorMessage(error).slice(0, 1000));
+          await redis.call('XACK', stream, group, entryId);
+        } else failed = true;
       }
     }
     if (failed) {
