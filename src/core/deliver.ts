@@ -17,6 +17,8 @@ export interface BatchReport {
   readonly producerThrew: boolean;
   /** What it threw. */
   readonly producerError?: unknown;
+  /** Nothing got through because the destination was unreachable: back off before claiming again. */
+  readonly unreachable: boolean;
   readonly hasMore: boolean;
 }
 
@@ -35,13 +37,13 @@ export async function deliverBatch(
     emit({ type: 'batch.expired', key, count: messages.length });
     const released: Settlement = { delivered: [], failed: [], released: messages.map((m) => m.id) };
     const { lost } = await settleWithRetries(o, batch, released, emit);
-    return report(batch, { delivered: 0, failed: 0, released: messages.length, dead: 0, lost, producerThrew: false });
+    return report(batch, { delivered: 0, failed: 0, released: messages.length, dead: 0, lost, producerThrew: false, unreachable: false });
   }
 
   const produceStart = o.clock.now();
   const outcome = await produceWithDeadline(o, messages);
   const produceMs = o.clock.now() - produceStart;
-  const { settlement, orderViolations } = planSettlement(messages, outcome, o);
+  const { settlement, orderViolations, unavailable } = planSettlement(messages, outcome, o);
 
   const settleStart = o.clock.now();
   const { lost } = await settleWithRetries(o, batch, settlement, emit);
@@ -61,7 +63,13 @@ export async function deliverBatch(
     lost,
   };
   emit({ type: 'batch.settled', key, claimed: messages.length, ...counts, claimMs, produceMs, settleMs });
-  return report(batch, { ...counts, producerThrew: 'thrown' in outcome, ...('thrown' in outcome ? { producerError: outcome.thrown } : {}) });
+  const unreachable = unavailable > 0 && counts.delivered === 0;
+  return report(batch, {
+    ...counts,
+    producerThrew: 'thrown' in outcome,
+    unreachable,
+    ...('thrown' in outcome ? { producerError: outcome.thrown } : unreachable ? { producerError: unreachableError(messages, outcome) } : {}),
+  });
 }
 
 function report(batch: ClaimedBatch, counts: Omit<BatchReport, 'claimed' | 'hasMore'>): BatchReport {
@@ -83,11 +91,19 @@ async function produceWithDeadline(o: ResolvedRelayOptions, messages: readonly O
       (thrown): ProduceOutcome => ({ thrown }),
     );
   try {
-    return await Promise.race([call, deadline]);
+    const first = await Promise.race([call, deadline]);
+    if (!('thrown' in first) || first.thrown !== timeout) return first;
+    // Producers that honour the aborted signal answer at once with what they did publish: use that
+    // answer, or those messages would be published again.
+    const grace = Math.min(ANSWER_GRACE_MS, Math.max(0, o.store.claimTimeoutMs - o.produceTimeoutMs - 1));
+    return await Promise.race([call, o.clock.sleep(grace).then(() => first)]);
   } finally {
     cancelDeadline.abort();
   }
 }
+
+/** How long a producer may take to answer once its deadline has aborted it. */
+const ANSWER_GRACE_MS = 250;
 
 /**
  * Acknowledging is never cancelled by a shutdown: a published message left unacknowledged is
@@ -106,4 +122,11 @@ async function settleWithRetries(o: ResolvedRelayOptions, batch: ClaimedBatch, s
       await o.clock.sleep(backoffDelay(o.settleBackoff, attempt, o.random));
     }
   }
+}
+
+/** The error of the first message reported unreachable, for the produce.failed event. */
+function unreachableError(messages: readonly OutboxMessage[], outcome: ProduceOutcome): unknown {
+  if ('thrown' in outcome || !outcome.result) return undefined;
+  const ids = new Set(messages.map((m) => m.id));
+  return outcome.result.failed?.find((f) => f.unavailable && ids.has(f.id))?.error;
 }

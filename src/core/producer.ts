@@ -15,6 +15,12 @@ export interface ProduceFailure {
   readonly permanent?: boolean;
   /** Retry after this delay instead of the relay's own backoff (a producer with its own retry policy). */
   readonly retryInMs?: number;
+  /**
+   * Nothing was sent: the destination is unreachable (broker down, not connected). The message is
+   * released without counting an attempt — an outage never turns messages into dead letters — its
+   * key stays blocked, and the relay backs off before claiming again.
+   */
+  readonly unavailable?: boolean;
 }
 
 /**

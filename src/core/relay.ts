@@ -107,7 +107,7 @@ async function workerLoop(
       await o.clock.sleep(retryInMs, stop);
       continue;
     }
-    if (report?.producerThrew) {
+    if (report?.producerThrew || report?.unreachable) {
       const retryInMs = backoffDelay(o.produceBackoff, ++produceFailures, o.random);
       emit({ type: 'produce.failed', key: o.store.key, error: report.producerError, count: report.claimed, retryInMs });
       await o.clock.sleep(retryInMs, stop);

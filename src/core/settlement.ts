@@ -15,6 +15,8 @@ export type ProduceOutcome = { result: ProduceResult | void } | { thrown: unknow
 
 export interface SettlementPlan {
   readonly settlement: Settlement;
+  /** Messages released because their destination was unreachable. */
+  readonly unavailable: number;
   /** Messages a producer reported published after an earlier message of their key failed. */
   readonly orderViolations: readonly string[];
 }
@@ -23,6 +25,7 @@ export interface SettlementPlan {
 export function planSettlement(messages: readonly OutboxMessage[], outcome: ProduceOutcome, policy: RetryPolicy): SettlementPlan {
   const ok = new Set<string>();
   const explicit = new Map<string, Reason>();
+  const unreachable = new Set<string>();
   if ('thrown' in outcome) {
     for (const m of messages) explicit.set(m.id, { error: outcome.thrown, permanent: isPermanent(outcome.thrown) });
   } else if (outcome.result === undefined) {
@@ -30,7 +33,9 @@ export function planSettlement(messages: readonly OutboxMessage[], outcome: Prod
   } else {
     for (const id of outcome.result.ok) ok.add(id);
     for (const f of outcome.result.failed ?? []) {
-      if (!ok.has(f.id)) explicit.set(f.id, { error: f.error, permanent: f.permanent === true || isPermanent(f.error), retryInMs: f.retryInMs });
+      if (ok.has(f.id)) continue;
+      if (f.unavailable === true && f.permanent !== true) unreachable.add(f.id);
+      else explicit.set(f.id, { error: f.error, permanent: f.permanent === true || isPermanent(f.error), retryInMs: f.retryInMs });
     }
   }
 
@@ -46,14 +51,15 @@ export function planSettlement(messages: readonly OutboxMessage[], outcome: Prod
       if (keyFailed) orderViolations.push(m.id);
       continue;
     }
-    if (keyFailed) {
+    if (keyFailed || unreachable.has(m.id)) {
       released.push(m.id);
+      if (m.key !== null) failedKeys.add(m.key);
       continue;
     }
     failed.push(toFailure(m, explicit.get(m.id) ?? { error: 'not acknowledged by the producer', permanent: false }, policy));
     if (m.key !== null) failedKeys.add(m.key);
   }
-  return { settlement: { delivered, failed, released }, orderViolations };
+  return { settlement: { delivered, failed, released }, orderViolations, unavailable: unreachable.size };
 }
 
 interface Reason {

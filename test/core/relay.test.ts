@@ -127,6 +127,34 @@ describe('relay on the memory store', () => {
     assert.deepEqual(ids(producer.messages), [...other, ...keyed]);
   });
 
+  it('releases messages whose destination is unreachable without counting attempts, and backs off', async () => {
+    const clock = createFakeClock();
+    const store = createMemoryStore({ clock });
+    let down = true;
+    const published: string[] = [];
+    const events: RelayEvent[] = [];
+    const relay = createRelay({
+      store,
+      clock,
+      random: () => 0,
+      maxAttempts: 2,
+      produceBackoff: { initialMs: 1000, maxMs: 1000, jitter: 0 },
+      onEvent: (e) => events.push(e),
+      producer: (batch) => (down ? { ok: [], failed: batch.map((m) => ({ id: m.id, error: new Error('broker down'), unavailable: true })) } : void published.push(...batch.map((m) => m.id))),
+    });
+    const { ids } = await store.transaction((tx) => createOutbox({ store }).send(tx, [{ topic: 't', key: 'k', payload: 1 }, { topic: 't', key: 'k', payload: 2 }]));
+    relay.start();
+    await clock.advance(10_000);
+    const produceFailures = events.filter((e) => e.type === 'produce.failed');
+    assert.ok(produceFailures.length >= 9 && produceFailures.length <= 11, `backed off 1 s between tries (${produceFailures.length})`);
+    assert.equal((produceFailures[0] as { error: Error }).error.message, 'broker down');
+    assert.deepEqual(await store.listDeadLetters(), [], 'an outage of many tries with maxAttempts 2 poisons nothing');
+    down = false;
+    await clock.advance(1000);
+    assert.deepEqual(published, ids, 'delivered in order once the broker is back');
+    await relay.stop();
+  });
+
   it('lets unkeyed messages pass a failed one', async () => {
     const { relay, producer, write } = setup({}, (m) => (m.payload.toString() === '1' ? new Error('x') : undefined));
     const { ids: written } = await write([1, 2, 3].map((n) => ({ topic: 't', payload: n })));
@@ -147,12 +175,29 @@ describe('relay on the memory store', () => {
     });
     await store.transaction((tx) => createOutbox({ store }).send(tx, { topic: 't', payload: 1 }));
     const run = relay.runOnce();
-    await clock.advance(5000);
+    await clock.advance(5000 + 250);
     const report = await run;
     assert.equal(aborted, true);
     assert.equal(report?.failed, 1);
     assert.equal(report?.producerThrew, true);
     assert.equal((report?.producerError as { code?: string }).code, 'PRODUCE_TIMEOUT');
+  });
+
+  it('uses the answer a producer gives right after its deadline aborted it', async () => {
+    const clock = createFakeClock();
+    const store = createMemoryStore({ clock });
+    const relay = createRelay({
+      store,
+      clock,
+      produceTimeoutMs: 5000,
+      producer: (batch, { signal }) =>
+        new Promise((resolve) => signal.addEventListener('abort', () => resolve({ ok: [batch[0]!.id], failed: [{ id: batch[1]!.id, error: signal.reason }] }))),
+    });
+    await store.transaction((tx) => createOutbox({ store }).send(tx, [{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]));
+    const run = relay.runOnce();
+    await clock.advance(5000);
+    const report = await run;
+    assert.deepEqual([report?.delivered, report?.failed], [1, 1], 'the confirmed message is not published again');
   });
 
   it('keeps claiming while batches come back full', async () => {

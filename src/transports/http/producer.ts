@@ -1,7 +1,7 @@
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
-import { publishFailure, unavailable, withRetryHint } from '../shared/failures.js';
+import { notSent, publishFailure, unavailable, withRetryHint } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
 import { checkObject, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
 import { HEADER } from '../shared/received.js';
@@ -56,7 +56,8 @@ export function createWebhookProducer(options: WebhookProducerOptions): WebhookP
       // A copy typed as plain bytes: some DOM typings refuse a view that may sit on a SharedArrayBuffer.
       response = await fetchFn(url, { method: 'POST', body: new Uint8Array(m.payload), headers, signal, redirect: 'manual' });
     } catch (error) {
-      throw unavailable('http', `POST ${url.origin} failed`, error);
+      const refused = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes((error as { cause?: { code?: string } })?.cause?.code ?? '');
+      throw (refused ? notSent : unavailable)('http', `POST ${url.origin} failed`, error);
     }
     if (response.status >= 200 && response.status < 300) {
       await response.body?.cancel().catch(() => {});

@@ -1,7 +1,7 @@
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
-import { markUnavailable, publishFailure, unavailable } from '../shared/failures.js';
+import { markUnavailable, notSent, publishFailure, unavailable } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
 import { checkObject, optionalFunction, resolvePublishOptions, type PublishOptions } from '../shared/options.js';
 import { HEADER, payloadBuffer } from '../shared/received.js';
@@ -40,7 +40,7 @@ export function createMqttProducer(options: MqttProducerOptions): MqttProducer {
   const publishOne = async (m: OutboxMessage) => {
     const topic = checkTopic(m, topicOf);
     // mqtt.js keeps a publish made while offline until it reconnects: fail now instead.
-    if (!client.connected) throw unavailable('mqtt', 'the client is not connected');
+    if (!client.connected) throw notSent('mqtt', 'the client is not connected');
     const v5 = client.options?.protocolVersion === 5;
     const publishOptions: MqttPublishOptionsLike = { qos, ...(v5 && { properties: toProperties(m) }) };
     try {

@@ -1,7 +1,7 @@
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
-import { markUnavailable, publishFailure } from '../shared/failures.js';
+import { markUnavailable, notSent, publishFailure } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
 import { checkObject, optionalFunction, requiredFunction, resolvePublishOptions, type PublishOptions } from '../shared/options.js';
 import { HEADER } from '../shared/received.js';
@@ -48,7 +48,7 @@ export function createNatsProducer(options: NatsProducerOptions): NatsProducer {
   const publishOne = async (m: OutboxMessage) => {
     const subject = checkSubject(m, subjectOf);
     const headers = toHeaders(m, newHeaders);
-    if (isDown()) throw markUnavailable(publishFailure('nats', 'the connection is down'));
+    if (isDown()) throw notSent('nats', 'the connection is down');
     try {
       // The client's own timeout frees its request state; our deadline still bounds the wait.
       await js.publish(subject, m.payload, { msgID: m.id, headers, timeout: plan.publishTimeoutMs });

@@ -1,4 +1,4 @@
-import { unavailable } from '../shared/failures.js';
+import { notSent } from '../shared/failures.js';
 import { requiredFunction } from '../shared/options.js';
 import type { AmqpConnectionLike, ConfirmChannelLike } from './types.js';
 
@@ -56,7 +56,7 @@ export function confirmChannelSource(connect: () => Promise<AmqpConnectionLike>)
   };
 
   const source = (async () => {
-    if (closed) throw unavailable('rabbitmq', 'the channel source is closed');
+    if (closed) throw notSent('rabbitmq', 'the channel source is closed');
     current ??= open();
     return (await current).channel;
   }) as ConfirmChannelSource;

@@ -2,7 +2,7 @@ import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
 import { withDeadline } from '../shared/deadline.js';
-import { publishFailure, unavailable } from '../shared/failures.js';
+import { notSent, publishFailure, unavailable } from '../shared/failures.js';
 import { failChainHeads, publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
 import { checkObject, optionalFunction, perMessageString, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
 import { HEADER, payloadBuffer } from '../shared/received.js';
@@ -60,7 +60,7 @@ export function createRabbitMqProducer(options: RabbitMqProducerOptions): Rabbit
         ch.publish(target.exchange, target.routingKey, payloadBuffer(m.payload), properties, confirmed);
       } catch (error) {
         // amqplib throws at once on a closed channel: the broker is gone, fail fast.
-        reject(unavailable('rabbitmq', 'cannot publish', error));
+        reject(notSent('rabbitmq', 'cannot publish', error));
       }
     });
   };
@@ -72,7 +72,7 @@ export function createRabbitMqProducer(options: RabbitMqProducerOptions): Rabbit
         ch = await withDeadline(async () => getChannel(), plan.publishTimeoutMs, signal, 'RabbitMQ');
         if (typeof ch?.publish !== 'function') throw new TypeError('the channel function returned no channel');
       } catch (error) {
-        return failChainHeads(messages, unavailable('rabbitmq', 'no channel', error));
+        return failChainHeads(messages, notSent('rabbitmq', 'no channel', error));
       }
       const returns = returnsOf(ch);
       return publishInKeyOrder(messages, signal, plan, (m) => publishOne(ch, returns, m));

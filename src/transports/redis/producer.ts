@@ -2,7 +2,7 @@ import { invalidOption, isPermanent, PermanentFailure } from '../../core/errors.
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceFailure, ProduceResult } from '../../core/producer.js';
 import { withDeadline } from '../shared/deadline.js';
-import { publishFailure, unavailable } from '../shared/failures.js';
+import { isNotSent, notSent, publishFailure, unavailable } from '../shared/failures.js';
 import { roundsByKey } from '../shared/keyed.js';
 import { checkObject, integerOption, perMessageString, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
 import { toFields } from './fields.js';
@@ -61,7 +61,7 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
     if (sent.length === 0) return results;
     if (redis.status !== undefined && redis.status !== 'ready') {
       // ioredis would queue the commands until it reconnects: fail now, the relay retries later.
-      const error = unavailable('redis', `the connection is ${redis.status}`);
+      const error = notSent('redis', `the connection is ${redis.status}`);
       for (const m of sent) results.set(m.id, error);
       return results;
     }
@@ -90,7 +90,7 @@ export function createRedisProducer(options: RedisProducerOptions): RedisProduce
           const error = results.get(m.id);
           if (error === null) ok.push(m.id);
           else {
-            failed.push({ id: m.id, error, permanent: isPermanent(error) });
+            failed.push({ id: m.id, error, permanent: isPermanent(error), unavailable: isNotSent(error) });
             if (m.key !== null) failedKeys.add(m.key);
           }
         }

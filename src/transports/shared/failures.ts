@@ -29,6 +29,24 @@ export function unavailable(transport: string, what: string, cause?: unknown): E
   return markUnavailable(publishFailure(transport, what, cause));
 }
 
+/**
+ * Outages where nothing can have gone out (not connected, channel already closed, connection
+ * refused). The relay releases such a message without counting an attempt, so an outage never
+ * turns messages into dead letters. Lost answers (timeouts, a channel closing mid-confirm) are
+ * not among them: the broker may have taken the message.
+ */
+const unsent = new WeakSet<object>();
+
+export function notSent(transport: string, what: string, cause?: unknown): Error {
+  const error = unavailable(transport, what, cause);
+  unsent.add(error);
+  return error;
+}
+
+export function isNotSent(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && unsent.has(error);
+}
+
 /** A delay the broker or endpoint asked for (HTTP Retry-After), passed to the relay as `retryInMs`. */
 const retryHints = new WeakMap<object, number>();
 

@@ -2,7 +2,7 @@ import { errorMessage, isPermanent } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceFailure, ProduceResult } from '../../core/producer.js';
 import { followSignal, withDeadline } from './deadline.js';
-import { isUnavailable, markUnavailable, retryHint } from './failures.js';
+import { isNotSent, isUnavailable, markUnavailable, retryHint } from './failures.js';
 import type { ResolvedPublishOptions } from './options.js';
 
 export interface KeyedPlan extends ResolvedPublishOptions {
@@ -56,7 +56,7 @@ export async function publishInKeyOrder(
       const scope = plan.scope?.(m) ?? '';
       const outage = outages.get(scope);
       if (outage !== undefined) {
-        failed.push({ id: m.id, error: markUnavailable(new Error(`not attempted: ${errorMessage(outage)}`, { cause: outage })) });
+        failed.push({ id: m.id, error: markUnavailable(new Error(`not attempted: ${errorMessage(outage)}`, { cause: outage })), unavailable: true });
         return;
       }
       try {
@@ -65,7 +65,7 @@ export async function publishInKeyOrder(
       } catch (error) {
         if (signal.aborted) return;
         const retryInMs = retryHint(error);
-        failed.push({ id: m.id, error, permanent: isPermanent(error), ...(retryInMs !== undefined && { retryInMs }) });
+        failed.push({ id: m.id, error, permanent: isPermanent(error), unavailable: isNotSent(error), ...(retryInMs !== undefined && { retryInMs }) });
         if (isUnavailable(error) && !outages.has(scope)) outages.set(scope, error);
         return;
       }
@@ -97,6 +97,7 @@ export function roundsByKey(messages: readonly OutboxMessage[]): OutboxMessage[]
 
 /** The messages to report failed when nothing could be attempted: each chain's head. */
 export function failChainHeads(messages: readonly OutboxMessage[], error: unknown): ProduceResult {
-  const failed = chainsByKey(messages).map((chain) => ({ id: chain[0]!.id, error, permanent: isPermanent(error) }));
+  const failed = chainsByKey(messages).map((chain) => ({ id: chain[0]!.id, error, permanent: isPermanent(error), unavailable: isNotSent(error) }));
   return { ok: [], failed };
 }
+
