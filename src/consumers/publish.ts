@@ -1,6 +1,6 @@
 import { invalidArgument } from '../core/errors.js';
 import { uuidv7 } from '../core/ids.js';
-import type { MessageInput } from '../core/message.js';
+import { LIMITS, type MessageInput } from '../core/message.js';
 import type { ResolvedConsumer } from './definition.js';
 
 /** What a module publishes: delivered once to each consumer subscribed to the topic. */
@@ -49,6 +49,11 @@ export function fanOut(input: PublishInput, at: string, subscribers: (topic: str
   const consumers = subscribers(input.topic);
   if (consumers.length === 0) throw invalidArgument(`${at}.topic`, input.topic, 'has no consumer subscribed to it');
   const publishedId = uuidv7();
+  const longest = Math.max(...consumers.map((c) => dedupKeyOf(c.name, input.topic, input.dedupId ?? '').length));
+  // The stored dedup key is consumer/topic/id, plus `#next` for a debounce follower.
+  if (input.dedupId !== undefined && (typeof input.dedupId !== 'string' || input.dedupId.length === 0 || longest > MAX_DEDUP_KEY)) {
+    throw invalidArgument(`${at}.dedupId`, input.dedupId, `must be a non-empty string; with the consumer and topic names it must fit in ${MAX_DEDUP_KEY} characters`);
+  }
   return consumers.map((c) => ({
     debounce,
     message: {
@@ -64,7 +69,11 @@ export function fanOut(input: PublishInput, at: string, subscribers: (topic: str
     },
     ...(input.delayMs === undefined ? {} : { delayMs: input.delayMs }),
     ...(input.availableAt === undefined ? {} : { availableAt: input.availableAt }),
-    dedupKey: input.dedupId === undefined ? null : `${c.name}/${input.topic}/${input.dedupId}`,
+    dedupKey: input.dedupId === undefined ? null : dedupKeyOf(c.name, input.topic, input.dedupId),
     },
   }));
 }
+
+const MAX_DEDUP_KEY = LIMITS.dedupKey - '#next'.length;
+
+const dedupKeyOf = (consumer: string, topic: string, dedupId: string) => `${consumer}/${topic}/${dedupId}`;

@@ -158,6 +158,7 @@ export function consumersContract(harness: ConsumersHarness): void {
     it('rejects a topic nobody consumes and bad consumer options, naming them', async () => {
       const { publish } = await setup([defineConsumer({ name: 'x', topics: ['known'], handle: () => {} })]);
       await assert.rejects(publish({ topic: 'unknown', payload: 1 }), { code: 'INVALID_ARGUMENT', field: 'message.topic' });
+      await assert.rejects(publish({ topic: 'known', payload: 1, dedupId: 'x'.repeat(250) }), { code: 'INVALID_ARGUMENT', field: 'message.dedupId' });
       const t = await harness.create();
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {}, concurrency: 0 }] }), { code: 'INVALID_OPTION', field: 'consumers[0].concurrency' });
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {} }, { name: 'x', topics: ['b'], handle: () => {} }] }), { code: 'INVALID_OPTION', field: 'consumers[1].name' });

@@ -25,11 +25,16 @@ export interface ResolvedMysqlOptions extends ResolvedCommonStoreOptions {
 /** MySQL has no partial indexes: this generated column stands in for one (see schema.ts). */
 export const PENDING_DEDUP_COLUMN = 'pending_dedup_key';
 
-export function resolveMysqlOptions(o: MysqlStoreOptions): ResolvedMysqlOptions {
-  const pool = o?.pool;
-  if (!pool || typeof pool.query !== 'function' || typeof pool.getConnection !== 'function') {
+function checkPool(pool: unknown): MysqlPoolLike {
+  const p = pool as MysqlPoolLike | null | undefined;
+  if (!p || typeof p.query !== 'function' || typeof p.getConnection !== 'function') {
     throw invalidOption('pool', pool, 'must be a mysql2 promise Pool (with query and getConnection)');
   }
+  return p;
+}
+
+export function resolveMysqlOptions(o: MysqlStoreOptions): ResolvedMysqlOptions {
+  const pool = checkPool(o?.pool);
   const common = resolveCommonStoreOptions(o);
   const layout = resolveLayout(o, 'txbox_outbox', '`');
   for (const [role, name] of Object.entries(o.columns ?? {})) {
@@ -40,4 +45,21 @@ export function resolveMysqlOptions(o: MysqlStoreOptions): ResolvedMysqlOptions 
     throw invalidOption('queryTimeoutMs', queryTimeoutMs, 'must be a positive integer');
   }
   return { ...common, pool, layout, queryTimeoutMs, pendingDedup: layout.quote(PENDING_DEDUP_COLUMN) };
+}
+
+/** Options of the inbox and schedules tables. */
+export interface MysqlTableOptions {
+  /** A mysql2 promise Pool, as for the store. */
+  pool: MysqlPoolLike;
+  table?: string;
+  /** Database of the table. Default: the connection's current database. */
+  schema?: string;
+}
+
+/** Validates the pool and the table's names; does no I/O. */
+export function resolveTableOptions(o: MysqlTableOptions, defaultTable: string) {
+  if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
+  const pool = checkPool(o.pool);
+  const { table, bareTable, quote } = resolveLayout({ table: o.table, schema: o.schema }, defaultTable, '`');
+  return { pool, table, bareTable, quote, schema: o.schema };
 }

@@ -39,6 +39,9 @@ export function messageColumns(l: TableLayout): string {
 
 export const isoUtc = (column: string) => `DATE_FORMAT(${column}, '%Y-%m-%dT%H:%i:%s.%fZ')`;
 
+/** A Date as UTC DATETIME text (to go through `CAST(? AS DATETIME(n))`), whatever the driver's `timezone` option. */
+export const utcDatetime = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
+
 /** The relay's statements. Position and id lists are expanded to one placeholder per element. */
 export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutMs: number) {
   const { c, table } = l;
@@ -92,6 +95,31 @@ export function maintenanceStatements(l: TableLayout, timeoutMs: number) {
       t(`UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ${NOW}, ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),
     /** Params: ids. */
     discard: (n: number) => t(`DELETE FROM ${table} WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),
+  };
+}
+
+/**
+ * Debounce: the pending message of a dedup key is found with a plain read (no lock, no gap lock
+ * at REPEATABLE READ) and rewritten by primary key, checking again that it is still pending under
+ * that key and that no live lease holds it. An expired lease is cleared with the rewrite, so the
+ * relay that held it cannot acknowledge the new content it never delivered.
+ */
+export function replaceStatements(l: TableLayout, pendingDedup: string) {
+  const { c, table } = l;
+  return {
+    /** Params: dedup key. The generated column holds the key's utf8mb4 bytes, whatever the connection's character set. */
+    find: `SELECT ${c.position} AS pos FROM ${table} WHERE ${pendingDedup} = CAST(CONVERT(? USING utf8mb4) AS BINARY)`,
+    /**
+     * The row again by primary key, forced: left alone the optimizer takes the pending or dedup
+     * index, where a row that stopped matching would lock a gap at REPEATABLE READ (the pending
+     * index's gap is where every new message goes). The primary key holds a deleted row's
+     * record while the transaction's snapshot still sees it, so no gap new rows need is locked.
+     * Params: id, payload, content type, headers, available at (UTC text or NULL), delay in
+     * microseconds, position, dedup key.
+     */
+    replace: `UPDATE ${table} FORCE INDEX (PRIMARY) SET ${c.id} = ?, ${c.payload} = ?, ${c.contentType} = ?, ${c.headers} = ?,
+  ${c.availableAt} = COALESCE(CAST(? AS DATETIME(6)), ${NOW} + INTERVAL ? MICROSECOND), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL
+WHERE ${c.position} = ? AND ${c.dedupKey} = ? AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ${NOW})`,
   };
 }
 

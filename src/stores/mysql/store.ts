@@ -19,8 +19,9 @@ const IDS_PER_STATEMENT = 1000;
 
 /**
  * The MySQL / MariaDB store. Claims are leases taken in a short READ COMMITTED transaction (see
- * claim.ts); writes go through the caller's connection (see write.ts). There is no cross-process
- * wake-up (no LISTEN/NOTIFY): relays in other processes poll. Constructing does no I/O.
+ * claim.ts); writes and debounce rewrites go through the caller's connection (see write.ts).
+ * There is no cross-process wake-up (no LISTEN/NOTIFY): relays in other processes poll.
+ * Constructing does no I/O.
  */
 export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
   const o = resolveMysqlOptions(options);
@@ -29,7 +30,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
   const maintenance = maintenanceStatements(layout, o.queryTimeoutMs);
   const schema = mysqlSchema(layout, o.pendingDedup);
   const wakes = new WakeChannel();
-  const write = mysqlWriter(layout);
+  const { write, replacePending } = mysqlWriter(layout, o.pendingDedup);
 
   const byIdChunks = async (ids: readonly string[], fn: (chunk: readonly string[]) => Promise<number>) => {
     checkIds('ids', ids);
@@ -58,6 +59,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
     claimTimeoutMs: o.claimTimeoutMs,
     wakes,
     write,
+    replacePending,
     async transaction(fn) {
       const conn = await pool.getConnection();
       let result;

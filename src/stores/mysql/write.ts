@@ -3,9 +3,9 @@ import type { EncodedMessage } from '../../core/message.js';
 import type { WriteResult } from '../../core/store.js';
 import type { TableLayout } from '../shared/layout.js';
 import { encodeHeaders } from '../shared/rows.js';
-import { duplicateKeyIndex, selectRows, type MysqlQueryable } from './driver.js';
+import { affectedRows, duplicateKeyIndex, selectRows, type MysqlQueryable } from './driver.js';
 import { INDEX } from './schema.js';
-import { insertOverhead, insertSql } from './sql.js';
+import { insertOverhead, insertSql, replaceStatements } from './sql.js';
 
 const MAX_ROWS_PER_INSERT = 500;
 /** Room kept in every packet for the protocol header. */
@@ -32,8 +32,11 @@ interface Row {
  * committed rows, not the transaction's snapshot, so it is right under REPEATABLE READ; a racing
  * transaction holding the same key waits for the first to end. A duplicate id is never mistaken
  * for a dedup hit: the error names the index, and only the dedup index means "skip".
+ *
+ * `replacePending` (debounce) passes the same size check first; how it avoids gap locks is told
+ * at replaceStatements in sql.ts.
  */
-export function mysqlWriter(l: TableLayout) {
+export function mysqlWriter(l: TableLayout, pendingDedup: string) {
   const overhead = insertOverhead(l);
   const statements = new Map<number, string>();
   const insert = (rows: number) => {
@@ -69,7 +72,7 @@ export function mysqlWriter(l: TableLayout) {
     return atomic ? oneByOne() : withSavepoint(tx, oneByOne);
   };
 
-  return async (tx: MysqlQueryable, messages: readonly EncodedMessage[]): Promise<WriteResult> => {
+  const write = async (tx: MysqlQueryable, messages: readonly EncodedMessage[]): Promise<WriteResult> => {
     const limit = await readMaxPacket(tx);
     const budget = limit - PACKET_MARGIN - overhead.statement;
     const rows = messages.map((m, i) => toRow(m, i, overhead.row));
@@ -84,6 +87,27 @@ export function mysqlWriter(l: TableLayout) {
       return { duplicates };
     });
   };
+
+  const replace = replaceStatements(l, pendingDedup);
+  const replacePending = async (tx: MysqlQueryable, m: EncodedMessage): Promise<boolean> => {
+    if (m.dedupKey === null) return false;
+    // An INSERT row carries every value of the UPDATE and more: its size bounds the statement's.
+    const row = toRow(m, 0, overhead.row);
+    const limit = await readMaxPacket(tx);
+    if (row.bytes > limit - PACKET_MARGIN - replace.replace.length) throw payloadTooLarge(row, limit);
+    const [found] = await selectRows<{ pos: unknown }>(tx, replace.find, [m.dedupKey]);
+    if (!found) return false;
+    const [id, , , payload, contentType, headers, , availableAt, delayUs] = row.values;
+    try {
+      return (await affectedRows(tx, replace.replace, [id, payload, contentType, headers, availableAt, delayUs, found.pos, m.dedupKey])) === 1;
+    } catch (error) {
+      // The dedup key does not change; only the new id can collide.
+      if (duplicateKeyIndex(error) !== undefined) throw duplicateId(error, [row]);
+      throw error;
+    }
+  };
+
+  return { write, replacePending };
 }
 
 function toRow(m: EncodedMessage, index: number, rowOverhead: number): Row {
@@ -151,7 +175,7 @@ function payloadTooLarge(row: Row, limit: number): TxboxError {
   const size = part === 'headers' ? headerBytes : m.payload.byteLength;
   return new TxboxError(
     'PAYLOAD_TOO_LARGE',
-    `message ${m.id} (messages[${row.index}]) needs about ${row.bytes} bytes in its INSERT (its ${part} is ${size} bytes; bytes travel hex-encoded), ` +
+    `message ${m.id} (messages[${row.index}]) needs about ${row.bytes} bytes in its statement (its ${part} is ${size} bytes; bytes travel hex-encoded), ` +
       `more than the server's max_allowed_packet of ${limit} bytes allows; nothing was written for this call`,
     { field: `messages[${row.index}].${part}`, value: size },
   );

@@ -1,0 +1,74 @@
+import { invalidArgument } from '../../core/errors.js';
+import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
+import { rowToSchedule, type ScheduleRow } from '../shared/schedule-rows.js';
+import { affectedRows, selectRows, type MysqlConnectionLike } from './driver.js';
+import { resolveTableOptions, type MysqlTableOptions } from './options.js';
+import { isoUtc, timed, utcDatetime } from './sql.js';
+
+export interface MysqlSchedulesOptions extends MysqlTableOptions {
+  /** Table name. Default `txbox_schedules`. */
+  table?: string;
+}
+
+const LIST_TIMEOUT_MS = 10_000;
+const LAST_DATETIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/**
+ * Schedules for MySQL / MariaDB. `next_run_at` is DATETIME(3) holding UTC: exactly a JavaScript
+ * Date's precision, so the value `due` returns compares equal in `advance`. It is written as UTC
+ * text and read back formatted in SQL, so no session or driver time zone shifts it.
+ */
+export function createMysqlSchedules(options: MysqlSchedulesOptions): ScheduleStore<MysqlConnectionLike> {
+  const { pool, table, quote } = resolveTableOptions(options, 'txbox_schedules');
+  const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
+  name VARCHAR(255) NOT NULL,
+  cron TEXT NOT NULL,
+  timezone TEXT NULL,
+  topic TEXT NOT NULL,
+  payload LONGTEXT NOT NULL,
+  msg_key TEXT NULL,
+  next_run_at DATETIME(3) NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (name),
+  KEY ${quote('txbox_due')} (next_run_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+  const columns = `name, cron, timezone, topic, payload, msg_key, ${isoUtc('next_run_at')} AS next_run_at`;
+  const at = (field: string, d: Date) => {
+    if (!(d instanceof Date) || !(d.getTime() <= LAST_DATETIME_MS && d.getUTCFullYear() >= 1000)) {
+      throw invalidArgument(field, d, 'must be a date between the years 1000 and 9999 (the DATETIME range)');
+    }
+    return utcDatetime(d);
+  };
+  const read = (rows: ScheduleRow[]) => rows.map(rowToSchedule);
+
+  return {
+    kind: 'mysql',
+    async save(tx, s: StoredSchedule) {
+      await tx.query(
+        `INSERT INTO ${table} (name, cron, timezone, topic, payload, msg_key, next_run_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?, CAST(? AS DATETIME(3)), UTC_TIMESTAMP(6))
+ON DUPLICATE KEY UPDATE cron = VALUES(cron), timezone = VALUES(timezone), topic = VALUES(topic), payload = VALUES(payload),
+  msg_key = VALUES(msg_key), next_run_at = VALUES(next_run_at), updated_at = VALUES(updated_at)`,
+        [s.name, s.cron, s.timezone, s.topic, s.payload, s.key, at('schedule.nextRunAt', s.nextRunAt)],
+      );
+    },
+    remove: async (tx, name) => (await affectedRows(tx, `DELETE FROM ${table} WHERE name = ?`, [name])) === 1,
+    list: async () => read(await selectRows(pool, timed(`SELECT ${columns} FROM ${table} ORDER BY name`, LIST_TIMEOUT_MS))),
+    // SKIP LOCKED: a schedule another scheduler is firing right now is not due for this one; it
+    // neither waits for that transaction nor fires the tick again after it (advance would refuse).
+    due: async (tx, limit) =>
+      read(await selectRows(tx, `SELECT ${columns} FROM ${table} WHERE next_run_at <= UTC_TIMESTAMP(6) ORDER BY next_run_at LIMIT ? FOR UPDATE SKIP LOCKED`, [limit])),
+    // The compare-and-set that makes a tick fire once: an UPDATE reads the latest committed row,
+    // whatever the transaction's snapshot, so a tick another process already advanced matches nothing.
+    advance: async (tx, name, from, to) =>
+      (await affectedRows(
+        tx,
+        `UPDATE ${table} SET next_run_at = CAST(? AS DATETIME(3)), updated_at = UTC_TIMESTAMP(6) WHERE name = ? AND next_run_at = CAST(? AS DATETIME(3))`,
+        [at('to', to), name, at('from', from)],
+      )) === 1,
+    async migrate() {
+      await pool.query(ddl);
+    },
+    schemaSql: () => `${ddl};`,
+  };
+}
