@@ -1,7 +1,7 @@
 import { backoffDelay } from './backoff.js';
 import { TxboxError } from './errors.js';
 import type { RelayEventListener } from './events.js';
-import type { OutboxMessage } from './message.js';
+import { malformedReason, type OutboxMessage } from './message.js';
 import type { ResolvedRelayOptions } from './relay-options.js';
 import { planSettlement, type ProduceOutcome } from './settlement.js';
 import type { ClaimedBatch, Settlement, SettleResult } from './store.js';
@@ -41,7 +41,9 @@ export async function deliverBatch(
   }
 
   const produceStart = o.clock.now();
-  const outcome = await produceWithDeadline(o, messages);
+  const readable = messages.filter((m) => malformedReason(m) === undefined);
+  const produced: ProduceOutcome = readable.length > 0 ? await produceWithDeadline(o, readable) : { result: { ok: [] } };
+  const outcome = withMalformed(messages, produced);
   const produceMs = o.clock.now() - produceStart;
   const { settlement, orderViolations, unavailable } = planSettlement(messages, outcome, o);
 
@@ -129,4 +131,16 @@ function unreachableError(messages: readonly OutboxMessage[], outcome: ProduceOu
   if ('thrown' in outcome || !outcome.result) return undefined;
   const ids = new Set(messages.map((m) => m.id));
   return outcome.result.failed?.find((f) => f.unavailable && ids.has(f.id))?.error;
+}
+
+/** Rows the store could not read are never produced: they fail permanently, with the reason. */
+function withMalformed(messages: readonly OutboxMessage[], outcome: ProduceOutcome): ProduceOutcome {
+  const bad = messages.filter((m) => malformedReason(m) !== undefined);
+  if (bad.length === 0) return outcome;
+  const failures = bad.map((m) => ({ id: m.id, error: malformedReason(m), permanent: true }));
+  if ('thrown' in outcome) return outcome;
+  const result = outcome.result;
+  const good = messages.filter((m) => malformedReason(m) === undefined).map((m) => m.id);
+  const ok = result === undefined ? good : [...result.ok];
+  return { result: { ok, failed: [...failures, ...(result?.failed ?? [])] } };
 }

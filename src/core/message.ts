@@ -166,3 +166,19 @@ function encodeAvailability(at: string, availableAt: unknown, delayMs: unknown) 
 export function parsePayload<T = unknown>(message: Pick<OutboxMessage, 'payload'>): T {
   return JSON.parse(Buffer.from(message.payload.buffer, message.payload.byteOffset, message.payload.byteLength).toString('utf8')) as T;
 }
+
+/**
+ * Marks a stored message a store could not read in full (say, headers that are not a JSON object,
+ * in a row written by hand). The relay dead-letters it with the reason instead of producing it, so
+ * one bad row never blocks the outbox.
+ */
+const MALFORMED = Symbol('txbox.malformed');
+
+export function markMalformed<M extends object>(message: M, reason: string): M {
+  Object.defineProperty(message, MALFORMED, { value: reason, enumerable: false });
+  return message;
+}
+
+export function malformedReason(message: object): string | undefined {
+  return (message as { [MALFORMED]?: string })[MALFORMED];
+}

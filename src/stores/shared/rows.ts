@@ -1,4 +1,4 @@
-import type { OutboxMessage } from '../../core/message.js';
+import { markMalformed, type OutboxMessage } from '../../core/message.js';
 import type { DeadLetter } from '../../core/store.js';
 import type { TableLayout } from './layout.js';
 
@@ -38,18 +38,34 @@ export interface MessageRow {
 const toDate = (v: Date | number | string) => (v instanceof Date ? v : new Date(typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v));
 
 export function rowToMessage(r: MessageRow): OutboxMessage {
-  return {
+  const { headers, problem } = parseHeaders(r.headers);
+  const message: OutboxMessage = {
     id: String(r.id),
     topic: r.topic,
     key: r.msg_key,
     payload: typeof r.payload === 'string' ? Buffer.from(r.payload) : r.payload,
     contentType: r.content_type,
-    headers: r.headers ? (JSON.parse(r.headers) as Record<string, string>) : {},
+    headers,
     createdAt: toDate(r.created_at),
     availableAt: toDate(r.available_at),
     attempts: Number(r.attempts),
     dedupKey: r.dedup_key,
   };
+  return problem ? markMalformed(message, problem) : message;
+}
+
+/** Headers are a JSON object of strings; anything else (a row written by hand) is reported, not thrown. */
+function parseHeaders(text: string | null): { headers: Record<string, string>; problem?: string } {
+  if (!text) return { headers: {} };
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
+      return { headers: value as Record<string, string> };
+    }
+  } catch {
+    // reported below
+  }
+  return { headers: {}, problem: `malformed row: headers must be a JSON object of strings, got ${JSON.stringify(text.slice(0, 80))}` };
 }
 
 export function rowToDeadLetter(r: MessageRow & { last_error: string | null; dead_at: Date | number | string }): DeadLetter {
