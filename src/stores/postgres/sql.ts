@@ -23,49 +23,59 @@ export function insertSql(l: TableLayout, rows: number, dedup: boolean): string 
 
 /**
  * Claims up to $1 messages in position order. The per-key rule: a keyed candidate is kept only
- * while the key's candidates match the key's oldest pending rows one for one; the first mismatch
- * (an older row leased, locked by another relay, delayed or in backoff) cuts that key's tail.
+ * if no older pending row of its key is missing from the candidates (that row is leased, locked
+ * by another relay, delayed or in backoff); the oldest such row cuts the key's tail. This is the
+ * same as keeping a key's candidates while they match its oldest pending rows one for one.
  * Lock mode returns the rows, locked until the claim's transaction ends; lease mode stamps a
  * lease token ($2) valid for $3 ms. Both return the candidate count on every row (and one row of
  * NULLs when none is kept), so the relay knows whether more is waiting.
+ *
+ * Cost: when every pending row below the batch's last position is in the batch (one relay, no
+ * delayed or failed message in the way), no key can be cut and one range check settles it;
+ * otherwise one index probe per distinct key, walking only that key's rows older than its newest
+ * candidate. Unkeyed batches pay nothing for the rule.
  */
 export function claimSql(l: TableLayout, mode: ClaimMode): string {
   const { c, table } = l;
   const pending = (a: string) => `${a}${c.processedAt} IS NULL AND ${a}${c.deadAt} IS NULL`;
   const leaseFree = mode === 'lease' ? ` AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())` : '';
+  // Lock mode reads the whole message while locking it, so each row is visited once; lease mode
+  // reads it from the UPDATE's RETURNING instead.
+  const wide = mode === 'lock' ? `, ${messageColumns(l)}` : '';
   const cte = `WITH cand AS (
-  SELECT ${c.position} AS pos, ${c.key} AS k FROM ${table}
+  SELECT ${c.position} AS pos, ${c.key} AS k${wide} FROM ${table}
   WHERE ${pending('')} AND ${c.availableAt} <= now()${leaseFree}
   ORDER BY ${c.position} LIMIT $1
   FOR UPDATE SKIP LOCKED
-), keyed AS (
-  SELECT pos, k, row_number() OVER (PARTITION BY k ORDER BY pos) AS rn FROM cand WHERE k IS NOT NULL
-), heads AS (
-  SELECT g.k, h.pos, row_number() OVER (PARTITION BY g.k ORDER BY h.pos) AS rn
-  FROM (SELECT k, count(*) AS n FROM keyed GROUP BY k) g
-  CROSS JOIN LATERAL (
+), keys AS (
+  SELECT k, max(pos) AS last FROM cand WHERE k IS NOT NULL GROUP BY k
+), gap AS (
+  SELECT p.${c.position} AS pos FROM ${table} p
+  WHERE ${pending('p.')} AND p.${c.position} < (SELECT max(last) FROM keys)
+    AND p.${c.position} NOT IN (SELECT pos FROM cand)
+  ORDER BY p.${c.position} LIMIT 1
+), blocker AS (
+  SELECT keys.k, b.pos FROM keys CROSS JOIN LATERAL (
     SELECT p.${c.position} AS pos FROM ${table} p
-    WHERE p.${c.key} = g.k AND ${pending('p.')}
-    ORDER BY p.${c.position} LIMIT g.n
-  ) h
-), cut AS (
-  SELECT keyed.k, min(keyed.rn) AS rn FROM keyed
-  LEFT JOIN heads ON heads.k = keyed.k AND heads.rn = keyed.rn
-  WHERE heads.pos IS DISTINCT FROM keyed.pos GROUP BY keyed.k
+    WHERE p.${c.key} = keys.k AND ${pending('p.')} AND p.${c.position} < keys.last
+      AND p.${c.position} NOT IN (SELECT pos FROM cand)
+    ORDER BY p.${c.position} LIMIT 1
+  ) b
+  WHERE EXISTS (SELECT 1 FROM gap)
 ), ok AS (
-  SELECT pos FROM cand WHERE k IS NULL
-  UNION ALL
-  SELECT keyed.pos FROM keyed LEFT JOIN cut ON cut.k = keyed.k WHERE cut.rn IS NULL OR keyed.rn < cut.rn
+  SELECT cand.* FROM cand LEFT JOIN blocker ON blocker.k = cand.k
+  WHERE blocker.pos IS NULL OR cand.pos < blocker.pos
 ), total AS (SELECT count(*)::int AS candidates FROM cand)`;
   if (mode === 'lock') {
+    const aliases = messageColumns(l).split(', ').map((col) => col.slice(col.lastIndexOf(' AS ') + 4));
     return `${cte}
-SELECT total.candidates, m.* FROM total LEFT JOIN (
-  SELECT ${messageColumns(l, 't')} FROM ${table} t JOIN ok ON t.${c.position} = ok.pos
-) m ON true ORDER BY m.position`;
+SELECT total.candidates, m.* FROM total LEFT JOIN (SELECT ${aliases.join(', ')} FROM ok) m ON true ORDER BY m.position`;
   }
+  // The UPDATE finds its rows by primary key through an array: joining the CTE would be planned
+  // from the CTE's row estimate, which can pick a sequential scan of the whole table per claim.
   return `${cte}, claimed AS (
   UPDATE ${table} t SET ${c.leaseToken} = $2, ${c.leaseUntil} = now() + ${ms('$3')}
-  FROM ok WHERE t.${c.position} = ok.pos
+  WHERE t.${c.position} = ANY(ARRAY(SELECT pos FROM ok))
   RETURNING ${messageColumns(l, 't')}
 )
 SELECT total.candidates, claimed.* FROM total LEFT JOIN claimed ON true ORDER BY claimed.position`;
@@ -95,6 +105,21 @@ released AS (
   UPDATE ${table} SET ${clearLease} WHERE ${c.position} = ANY($6::bigint[]) AND ${owned('')} RETURNING 1
 )
 SELECT (SELECT count(*) FROM done)::int + (SELECT count(*) FROM failed)::int + (SELECT count(*) FROM released)::int AS touched`;
+}
+
+/**
+ * The common settlement, every message delivered, as one plain statement: $1 delivered
+ * positions; in lease mode $2 the lease token, and the statement returns how many rows it
+ * touched. Same effect as `settleSql` with empty failed and released lists, at the cost of a
+ * hand-written DELETE.
+ */
+export function settleDeliveredSql(l: TableLayout, markProcessed: boolean, mode: ClaimMode): string {
+  const { c, table } = l;
+  const where = `${c.position} = ANY($1::bigint[])${mode === 'lease' ? ` AND ${c.leaseToken} = $2::uuid` : ''}`;
+  const done = markProcessed
+    ? `UPDATE ${table} SET ${c.processedAt} = now(), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${where}`
+    : `DELETE FROM ${table} WHERE ${where}`;
+  return mode === 'lease' ? `WITH done AS (${done} RETURNING 1) SELECT count(*)::int AS touched FROM done` : done;
 }
 
 export function cleanupSql(l: TableLayout): string {

@@ -7,7 +7,7 @@ import { encodeHeaders, rowToDeadLetter, rowToMessage } from '../shared/rows.js'
 import { isUniqueViolation, runScript, type PgClientLike, type PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
 import { postgresSchema } from './schema.js';
-import { claimSql, cleanupSql, deadLetterSql, INSERT_PARAMS, insertSql, replacePendingSql, settleSql } from './sql.js';
+import { claimSql, cleanupSql, deadLetterSql, INSERT_PARAMS, insertSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
 /** Where the relay's statements run: lock mode checks out a connection per claim, lease mode needs only `query`. */
 export interface PgConnectionSource extends PgQueryable {
@@ -36,6 +36,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   const claim = claimSql(layout, o.claimMode);
   const replacePending = replacePendingSql(layout, o.claimMode);
   const settle = settleSql(layout, o.completion === 'markProcessed');
+  const settleDelivered = settleDeliveredSql(layout, o.completion === 'markProcessed', o.claimMode);
   const cleanup = cleanupSql(layout);
   const dead = deadLetterSql(layout);
   const schema = postgresSchema(layout, o.schema);
@@ -75,7 +76,10 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     client.on('error', ignoreError);
     try {
       // A paused or partitioned relay must not hold rows forever: the server ends its transaction.
-      await client.query(`BEGIN; SET LOCAL statement_timeout = ${o.queryTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${o.claimTimeoutMs}`);
+      // The acknowledgement commits without waiting for its WAL flush: a server crash can only lose
+      // the newest acknowledgements (the WAL is written in order), and their messages are then
+      // delivered again, which at-least-once allows. Writers' commits stay synchronous.
+      await client.query(`BEGIN; SET LOCAL statement_timeout = ${o.queryTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${o.claimTimeoutMs}; SET LOCAL synchronous_commit = off`);
       return client;
     } catch (error) {
       release(client, true);
@@ -139,7 +143,10 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     async settle(batch, s: Settlement) {
       const { positions, token, client } = batch as PgBatch;
       const pos = (id: string) => positions.get(id)!;
-      const values = [
+      // Everything delivered (the usual case): one plain statement instead of the general one.
+      const allDelivered = s.failed.length === 0 && s.released.length === 0;
+      const sql = allDelivered ? settleDelivered : settle;
+      const values = allDelivered ? (token ? [s.delivered.map(pos), token] : [s.delivered.map(pos)]) : [
         s.delivered.map(pos),
         s.failed.map((f) => pos(f.id)),
         s.failed.map((f) => f.error),
@@ -149,11 +156,11 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
         token,
       ];
       if (!client) {
-        const touched = Number((await db.query(settle, values)).rows[0]?.touched ?? 0);
+        const touched = Number((await db.query(sql, values)).rows[0]?.touched ?? 0);
         return { lost: positions.size - touched };
       }
       try {
-        await client.query(settle, values);
+        await client.query(sql, values);
       } catch (error) {
         release(client, true);
         throw new TxboxError('CLAIM_LOST', 'acknowledging failed and the claim transaction is gone; its messages will be claimed again', { cause: error });

@@ -1,0 +1,58 @@
+import { createRelay, type ProduceFn, type Relay, type RelayEvent } from '../../src/core/index.js';
+import type { ClaimMode } from '../../src/stores/postgres/index.js';
+import { waitUntil } from './log.js';
+import { makeStore, type BenchDatabase } from './pg.js';
+import { rate } from './stats.js';
+
+export interface RelaySpec {
+  relays: number;
+  batchSize?: number;
+  concurrency?: number;
+  claimMode?: ClaimMode;
+}
+
+export const describeSpec = (s: RelaySpec) =>
+  `${s.relays} relay${s.relays > 1 ? 's' : ''}, batchSize ${s.batchSize ?? 'default (100)'}, concurrency ${s.concurrency ?? 1}, ${s.claimMode ?? 'lock'} claims`;
+
+export interface DrainRun {
+  messages: number;
+  ms: number;
+  msgs_per_s: number;
+  batches: number;
+}
+
+/**
+ * Starts `spec.relays` txbox relays (each with its own pool and store) on a table that already
+ * holds `n` pending messages, and times them until `n` deliveries are acknowledged.
+ */
+export async function drainWithRelays(db: BenchDatabase, table: string, n: number, spec: RelaySpec, produce: ProduceFn = () => {}, timeoutMs = 600_000): Promise<DrainRun> {
+  let settled = 0;
+  let batches = 0;
+  const onEvent = (e: RelayEvent) => {
+    if (e.type === 'batch.settled') {
+      settled += e.delivered;
+      batches++;
+    }
+  };
+  const relays: Relay[] = [];
+  const pools = [];
+  for (let r = 0; r < spec.relays; r++) {
+    const pool = db.pool((spec.concurrency ?? 1) + 2);
+    pools.push(pool);
+    await pool.query('SELECT 1');
+    const store = await makeStore(pool, table, { claimMode: spec.claimMode ?? 'lock' });
+    relays.push(createRelay({ store, producer: produce, batchSize: spec.batchSize, concurrency: spec.concurrency, onEvent, watch: false }));
+  }
+  const start = performance.now();
+  relays.forEach((r) => r.start());
+  try {
+    await waitUntil(() => settled >= n, timeoutMs, `${n} messages drained by ${describeSpec(spec)}`, 1);
+  } finally {
+    const ms = performance.now() - start;
+    await Promise.all(relays.map((r) => r.stop()));
+    await Promise.all(pools.map((p) => db.close(p)));
+    // eslint-disable-next-line no-unsafe-finally
+    if (settled >= n) return { messages: settled, ms: Math.round(ms), msgs_per_s: rate(settled, ms), batches };
+  }
+  throw new Error('unreachable');
+}

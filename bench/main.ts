@@ -1,0 +1,63 @@
+import os from 'node:os';
+import { parseConfig, type BenchConfig, type Workload } from './lib/args.js';
+import { elapsedSeconds, progress } from './lib/log.js';
+import { createBenchDatabase, type BenchDatabase } from './lib/pg.js';
+import { buildReport, renderTable } from './lib/report.js';
+import { runBroker } from './workloads/broker.js';
+import { runClaimCost } from './workloads/claim.js';
+import { runDrain } from './workloads/drain.js';
+import { runLatency } from './workloads/latency.js';
+import { runPeers } from './workloads/peers.js';
+import { runScale } from './workloads/scale.js';
+import { runWakeCost } from './workloads/wake.js';
+import { runWrite } from './workloads/write.js';
+
+type Runner = (db: BenchDatabase, cfg: BenchConfig) => Promise<unknown>;
+
+/** The workloads in the order they run; the broker one needs the transports, so it runs late. */
+const RUNNERS: [Workload, Runner][] = [
+  ['write', runWrite],
+  ['wake', runWakeCost],
+  ['drain', runDrain],
+  ['claim', runClaimCost],
+  ['latency', runLatency],
+  ['peers', runPeers],
+  ['broker', runBroker],
+  ['scale', runScale],
+];
+
+async function main(): Promise<void> {
+  const cfg = parseConfig(process.argv.slice(2));
+  if (!cfg) return;
+  const db = await createBenchDatabase();
+  const results: Record<string, unknown> = {};
+  const onSignal = () => {
+    void db.drop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (const [name, run] of RUNNERS) {
+      if (!cfg.only.has(name)) continue;
+      progress(`--- ${name}`);
+      const t0 = performance.now();
+      results[name] = await run(db, cfg);
+      progress(`--- ${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await db.drop();
+  }
+  const report = buildReport(cfg, results, {
+    node: process.version,
+    postgres: db.serverVersion,
+    cpus: os.cpus().length,
+    duration_s: Math.round(elapsedSeconds()),
+  });
+  if (cfg.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(renderTable(report));
+}
+
+main().catch((error) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

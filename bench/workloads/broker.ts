@@ -1,0 +1,97 @@
+import type { BenchConfig } from '../lib/args.js';
+import { progress } from '../lib/log.js';
+import { bulkLoad, makeStore, type BenchDatabase } from '../lib/pg.js';
+import { rawDrainBatch } from '../lib/raw.js';
+import { drainWithRelays, type DrainRun } from '../lib/relays.js';
+import { best, rate, ratio } from '../lib/stats.js';
+import { openNats } from '../brokers/nats.js';
+import { openRabbitMq, type BrokerRig } from '../brokers/rabbitmq.js';
+
+const TABLE = 'broker_outbox';
+
+interface BrokerFigures {
+  variants: Record<string, DrainRun & { setup: string; runs_msgs_per_s: number[] }>;
+  /** Best txbox variant / best hand-written confirmed-publish variant, same run. */
+  ratio: number | null;
+}
+
+export type BrokerResult = Record<string, BrokerFigures | { error: string }>;
+
+/** The hand-written end to end: SKIP LOCKED batch of 500, publish all with confirms, DELETE, COMMIT. */
+async function rawToBroker(db: BenchDatabase, rig: BrokerRig, loops: number): Promise<DrainRun> {
+  const pool = db.pool(loops + 1);
+  const clients = await Promise.all(Array.from({ length: loops }, () => pool.connect()));
+  let drained = 0;
+  let batches = 0;
+  const start = performance.now();
+  await Promise.all(
+    clients.map(async (client) => {
+      for (;;) {
+        const got = await rawDrainBatch(client, TABLE, 500, (rows) => rig.publishRaw(rows));
+        if (got === 0) return;
+        drained += got;
+        batches++;
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  clients.forEach((c) => c.release());
+  await db.close(pool);
+  return { messages: drained, ms: Math.round(ms), msgs_per_s: rate(drained, ms), batches };
+}
+
+/**
+ * Workload 4: the same backlog delivered to a broker with confirms, by the txbox relay with its
+ * transport and by a hand-written loop.
+ */
+export async function runBroker(db: BenchDatabase, cfg: BenchConfig): Promise<BrokerResult> {
+  const n = cfg.messages;
+  const admin = db.pool(2);
+  await makeStore(admin, TABLE);
+  const out: BrokerResult = {};
+  for (const open of [openRabbitMq, openNats]) {
+    let rig: BrokerRig;
+    try {
+      rig = await open();
+    } catch (error) {
+      const name = open === openRabbitMq ? 'rabbitmq' : 'nats';
+      out[name] = { error: `broker unreachable: ${(error as Error).message}` };
+      progress(`broker ${name}: skipped (${(error as Error).message})`);
+      continue;
+    }
+    try {
+      const variants: Record<string, { setup: string; run: () => Promise<DrainRun> }> = {
+        raw: { setup: 'hand-written loop: batch 500, publish all, wait for every confirm, DELETE, COMMIT', run: () => rawToBroker(db, rig, 1) },
+        raw_2: { setup: 'two hand-written loops sharing the broker connection', run: () => rawToBroker(db, rig, 2) },
+        txbox_default: { setup: 'relay defaults (batch 100) + transport defaults (maxInFlight 64)', run: () => drainWithRelays(db, TABLE, n, { relays: 1 }, rig.producer()) },
+        txbox_b500_inflight500: { setup: 'relay batchSize 500 + transport maxInFlight 500', run: () => drainWithRelays(db, TABLE, n, { relays: 1, batchSize: 500 }, rig.producer(500)) },
+        txbox_b500_inflight500_c2: { setup: 'relay batchSize 500, concurrency 2 + transport maxInFlight 500', run: () => drainWithRelays(db, TABLE, n, { relays: 1, batchSize: 500, concurrency: 2 }, rig.producer(500)) },
+      };
+      const runs: Record<string, DrainRun[]> = {};
+      const names = Object.keys(variants);
+      // Brokers share the machine's two cores with PostgreSQL and the relay: one more round than the rest.
+      const rounds = cfg.quick ? 1 : cfg.rounds + 1;
+      for (let round = 0; round < rounds; round++) {
+        for (let k = 0; k < names.length; k++) {
+          const name = names[(k + round) % names.length]!;
+          await bulkLoad(admin, TABLE, n);
+          await rig.purge();
+          const run = await variants[name]!.run();
+          const arrived = await rig.count();
+          if (arrived < n) throw new Error(`${rig.name} ${name}: ${arrived} of ${n} messages arrived`);
+          (runs[name] ??= []).push(run);
+          progress(`broker ${rig.name} ${name} round ${round + 1}: ${run.msgs_per_s} msgs/s`);
+        }
+      }
+      const variantsOut: BrokerFigures['variants'] = {};
+      for (const name of names) variantsOut[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
+      const bestOf = (prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => variantsOut[x]!.msgs_per_s));
+      out[rig.name] = { variants: variantsOut, ratio: ratio(bestOf('txbox'), bestOf('raw')) };
+    } finally {
+      await rig.purge().catch(() => {});
+      await rig.close();
+    }
+  }
+  await db.close(admin);
+  return out;
+}

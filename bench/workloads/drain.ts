@@ -1,0 +1,100 @@
+import type { BenchConfig } from '../lib/args.js';
+import { progress } from '../lib/log.js';
+import { bulkLoad, countRows, makeStore, type BenchDatabase } from '../lib/pg.js';
+import { rawDrainBatch } from '../lib/raw.js';
+import { describeSpec, drainWithRelays, type DrainRun, type RelaySpec } from '../lib/relays.js';
+import { best, rate, ratio } from '../lib/stats.js';
+
+const TABLE = 'drain_outbox';
+
+/** The hand-written drain: `consumers` loops of SELECT ... FOR UPDATE SKIP LOCKED LIMIT 500 + DELETE. */
+export async function rawDrain(db: BenchDatabase, table: string, n: number, consumers: number, batchSize = 500, asyncCommit = false): Promise<DrainRun> {
+  const pool = db.pool(consumers + 1);
+  const clients = await Promise.all(Array.from({ length: consumers }, () => pool.connect()));
+  let drained = 0;
+  let batches = 0;
+  const start = performance.now();
+  await Promise.all(
+    clients.map(async (client) => {
+      for (;;) {
+        const got = await rawDrainBatch(client, table, batchSize, () => {}, asyncCommit);
+        if (got === 0) return;
+        drained += got;
+        batches++;
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  clients.forEach((c) => c.release());
+  await db.close(pool);
+  if (drained !== n) throw new Error(`raw drain took ${drained} of ${n} messages`);
+  return { messages: drained, ms: Math.round(ms), msgs_per_s: rate(drained, ms), batches };
+}
+
+export const TXBOX_DRAIN_SPECS: Record<string, RelaySpec> = {
+  txbox_default: { relays: 1 },
+  txbox_b500: { relays: 1, batchSize: 500 },
+  txbox_b1000: { relays: 1, batchSize: 1000 },
+  txbox_b500_lease: { relays: 1, batchSize: 500, claimMode: 'lease' },
+  txbox_b500_concurrency2: { relays: 1, batchSize: 500, concurrency: 2 },
+  txbox_b500_2relays: { relays: 2, batchSize: 500 },
+};
+
+export interface DrainResult {
+  messages: number;
+  variants: Record<string, DrainRun & { setup: string; runs_msgs_per_s: number[] }>;
+  best_txbox: string;
+  best_raw: string;
+  /** Best txbox variant / best plain hand-written variant (raw_1, raw_2). */
+  ratio: number | null;
+  /** Best txbox variant / the hand-written loop using the relay's asynchronous acknowledgement too. */
+  ratio_vs_async_raw: number | null;
+  /** One txbox relay with one claim loop (batch 500) / one hand-written loop (batch 500). */
+  ratio_single_loop: number | null;
+}
+
+/** Workload 2: a backlog of pending messages drained by a no-op producer. */
+export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<DrainResult> {
+  const n = cfg.messages;
+  const admin = db.pool(2);
+  await makeStore(admin, TABLE);
+  const variants: Record<string, { setup: string; run: () => Promise<DrainRun> }> = {
+    raw_1: { setup: '1 hand-written loop, batch 500', run: () => rawDrain(db, TABLE, n, 1) },
+    raw_2: { setup: '2 hand-written loops, batch 500', run: () => rawDrain(db, TABLE, n, 2) },
+    rawasync_1: { setup: '1 hand-written loop, batch 500, commit without waiting for the WAL flush (as the relay does)', run: () => rawDrain(db, TABLE, n, 1, 500, true) },
+  };
+  for (const [name, spec] of Object.entries(TXBOX_DRAIN_SPECS)) {
+    variants[name] = { setup: describeSpec(spec), run: () => drainWithRelays(db, TABLE, n, spec) };
+  }
+  const runs: Record<string, DrainRun[]> = {};
+  const names = Object.keys(variants);
+  const rounds = cfg.quick ? 1 : cfg.rounds + 1;
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + round) % names.length]!;
+      await bulkLoad(admin, TABLE, n);
+      const run = await variants[name]!.run();
+      const left = await countRows(admin, TABLE);
+      if (left !== 0) throw new Error(`${name} left ${left} rows behind`);
+      (runs[name] ??= []).push(run);
+      progress(`drain ${name} round ${round + 1}: ${run.msgs_per_s} msgs/s (${run.ms} ms, ${run.batches} batches)`);
+    }
+  }
+  await db.close(admin);
+  const out: DrainResult['variants'] = {};
+  for (const name of names) {
+    out[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
+  }
+  const bestOf = (prefix: string) => names.filter((x) => x.startsWith(prefix)).reduce((a, b) => (out[b]!.msgs_per_s > out[a]!.msgs_per_s ? b : a));
+  const bestTxbox = bestOf('txbox_');
+  const bestRaw = bestOf('raw_');
+  return {
+    messages: n,
+    variants: out,
+    best_txbox: bestTxbox,
+    best_raw: bestRaw,
+    ratio: ratio(out[bestTxbox]!.msgs_per_s, out[bestRaw]!.msgs_per_s),
+    ratio_single_loop: ratio(out.txbox_b500!.msgs_per_s, out.raw_1!.msgs_per_s),
+    ratio_vs_async_raw: ratio(out[bestTxbox]!.msgs_per_s, out.rawasync_1!.msgs_per_s),
+  };
+}
