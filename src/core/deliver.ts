@@ -26,6 +26,7 @@ export interface BatchReport {
 export async function deliverBatch(
   o: ResolvedRelayOptions,
   batch: ClaimedBatch,
+  /** When the claim was requested: the earliest its lease or transaction can have begun. */
   claimedAt: number,
   claimMs: number,
   emit: RelayEventListener,

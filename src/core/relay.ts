@@ -30,8 +30,8 @@ export function createRelay(options: RelayOptions): Relay {
     const claimStart = o.clock.now();
     const batch = await o.store.claim({ limit: o.batchSize });
     if (!batch || batch.messages.length === 0) return null;
-    const claimedAt = o.clock.now();
-    return deliverBatch(o, batch, claimedAt, claimedAt - claimStart, emit);
+    // The claim's age counts from the request: the lease may be that old if the answer was late to be read.
+    return deliverBatch(o, batch, claimStart, o.clock.now() - claimStart, emit);
   };
 
   return {

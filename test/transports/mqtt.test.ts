@@ -115,7 +115,9 @@ endToEnd({
     const topic = `${uniqueName('tx_mqtt')}/orders`;
     const publisher = await connect(MQTT_URL);
     // Redelivery of an unacknowledged message happens when a persistent session resumes.
-    const consumer = await connect(MQTT_URL, { clientId: uniqueName('e2e'), clean: false, properties: { sessionExpiryInterval: 30 } });
+    // Connected by consumeMqtt once its handler is in place (manualConnect), as a resumed session must be.
+    const consumer = mqtt.connect(MQTT_URL, { ...V5, clientId: uniqueName('e2e'), clean: false, properties: { sessionExpiryInterval: 30 }, manualConnect: true });
+    consumer.on('error', () => {});
     return {
       producer: createMqttProducer({ client: publisher }),
       topic,

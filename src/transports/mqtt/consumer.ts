@@ -5,8 +5,10 @@ import type { MqttPacketLike, MqttSubscriberLike } from './types.js';
 
 export interface MqttConsumerOptions {
   /**
-   * An mqtt.js client connected with `protocolVersion: 5`. For redelivery after a failed handler
-   * or a crash, connect with a fixed `clientId`, `clean: false` and a session expiry interval.
+   * An mqtt.js client with `protocolVersion: 5`. For redelivery after a failed handler or a crash,
+   * use a fixed `clientId`, `clean: false`, a session expiry interval and `manualConnect: true`:
+   * consumeMqtt connects it once its handler is in place, because the broker sends what it queued
+   * for the session right after connecting.
    */
   client: MqttSubscriberLike;
   /** Topic filter (wildcards allowed). */
@@ -32,6 +34,9 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
   }
   if (client.options?.protocolVersion !== 5) throw invalidOption('client', client, 'must be connected with protocolVersion: 5 (ids travel as user properties)');
   if (typeof topic !== 'string' || topic.length === 0) throw invalidOption('topic', topic, 'must be a non-empty topic filter');
+  if (client.options.clean === false && client.connected) {
+    throw invalidOption('client', client, 'is a persistent-session client that is already connected: what the broker queued for it was acknowledged before any handler was in place; create it with manualConnect: true and let consumeMqtt connect it');
+  }
   const handler = requiredFunction<MessageHandler>('handler', options.handler);
 
   const previous = client.handleMessage;
@@ -62,6 +67,8 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
   };
 
   try {
+    // A manually connected client connects only now, with the handler in place for the session's backlog.
+    if (client.options.manualConnect && !client.connected) client.connect?.();
     await client.subscribeAsync(topic, { qos: 1 });
   } catch (error) {
     if (client.handleMessage === ours) client.handleMessage = previous;

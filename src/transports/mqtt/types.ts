@@ -32,7 +32,9 @@ export interface MqttPacketLike {
  * consumer helper wraps it: no handler success, no PUBACK.
  */
 export interface MqttSubscriberLike {
-  readonly options: { protocolVersion?: number };
+  readonly options: { protocolVersion?: number; clean?: boolean; manualConnect?: boolean };
+  readonly connected?: boolean;
+  connect?(): unknown;
   handleMessage(packet: MqttPacketLike, callback: (error?: Error) => void): void;
   subscribeAsync(topic: string, options: { qos: 0 | 1 | 2 }): Promise<unknown>;
   unsubscribeAsync(topic: string): Promise<unknown>;

@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import type { StoreKind } from './processes/config.js';
+import type { Tier } from './scenarios/types.js';
+
+export interface CliOptions {
+  tier: Tier;
+  json: boolean;
+  out: string;
+  only: readonly string[];
+  stores: readonly StoreKind[];
+  scale: number;
+  keepGoing: boolean;
+}
+
+export const ALL_STORES: readonly StoreKind[] = ['postgres-lock', 'postgres-lease', 'sqlite', 'mysql'];
+
+const HELP = `Usage: npm run faults -- [options]
+
+Runs the fault-injection scenarios against servers the harness starts itself (its own
+PostgreSQL, MariaDB and brokers, on spare ports, in temp directories) and prints one table per
+scenario. Progress goes to stderr.
+
+  --smoke            the CI tier: a few trials of the main scenarios (a few minutes)
+  --full             every scenario with its full trial count (default)
+  --json             print the JSON report on stdout instead of the tables
+  --out <file>       where the JSON report is written (default .faults/<tier>.json)
+  --only <text>      run only scenarios whose name contains this text (repeatable)
+  --store <kind>     run only on this store (repeatable): ${ALL_STORES.join(', ')}
+  --scale <x>        multiply trial counts and durations (default 1)
+  --help             this text
+`;
+
+export function parseCli(argv: readonly string[]): CliOptions | undefined {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      smoke: { type: 'boolean', default: false },
+      full: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      only: { type: 'string', multiple: true },
+      store: { type: 'string', multiple: true },
+      scale: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return undefined;
+  }
+  if (values.smoke && values.full) throw new Error('choose --smoke or --full, not both');
+  const tier: Tier = values.smoke ? 'smoke' : 'full';
+  const stores = (values.store ?? ALL_STORES) as StoreKind[];
+  for (const s of stores) if (!ALL_STORES.includes(s)) throw new Error(`--store ${s}: expected one of ${ALL_STORES.join(', ')}`);
+  const scale = values.scale === undefined ? 1 : Number(values.scale);
+  if (!(Number.isFinite(scale) && scale > 0 && scale <= 100)) throw new Error(`--scale ${values.scale}: expected a number above 0 and at most 100`);
+  return {
+    tier,
+    json: values.json,
+    out: values.out ?? `.faults/${tier}.json`,
+    only: values.only ?? [],
+    stores,
+    scale,
+    keepGoing: true,
+  };
+}

@@ -1,0 +1,69 @@
+import type { Figures } from './checker.js';
+
+/** One line of the report: a scenario on one store (and sink). */
+export interface ScenarioRow extends Figures {
+  name: string;
+  scenario: string;
+  store: string;
+  trials: number;
+  detect_ms: number | null;
+  recover_ms: number | null;
+  duration_ms: number;
+  notes: string[];
+}
+
+export interface Report {
+  tier: 'smoke' | 'full';
+  started_at: string;
+  duration_ms: number;
+  machine: { node: string; cpus: number; platform: string };
+  scenarios: ScenarioRow[];
+  /** Rows whose must-be-zero figures are not all zero. */
+  failures: string[];
+}
+
+/** Figures that must be zero in every scenario: the guarantees of design.md. */
+export const MUST_BE_ZERO = ['lost', 'phantom', 'stuck', 'effect_duplicates', 'order_violations', 'early_deliveries'] as const;
+
+export function failuresOf(rows: readonly ScenarioRow[]): string[] {
+  return rows.flatMap((r) => MUST_BE_ZERO.filter((f) => r[f] !== 0).map((f) => `${r.name}: ${f} = ${r[f]}`));
+}
+
+const COLUMNS: [string, (r: ScenarioRow) => string][] = [
+  ['store', (r) => r.store],
+  ['trials', (r) => String(r.trials)],
+  ['committed', (r) => String(r.committed)],
+  ['lost', (r) => String(r.lost)],
+  ['phantom', (r) => String(r.phantom)],
+  ['stuck', (r) => String(r.stuck)],
+  ['sink dup', (r) => String(r.sink_duplicates)],
+  ['effect dup', (r) => String(r.effect_duplicates)],
+  ['order', (r) => String(r.order_violations)],
+  ['early', (r) => String(r.early_deliveries)],
+  ['dead', (r) => String(r.dead_letters)],
+  ['detect ms', (r) => (r.detect_ms === null ? '-' : String(r.detect_ms))],
+  ['recover ms', (r) => (r.recover_ms === null ? '-' : String(r.recover_ms))],
+  ['time s', (r) => (r.duration_ms / 1000).toFixed(1)],
+];
+
+/** One Markdown table per scenario: readable in a terminal and pasted as is into docs/reliability.md. */
+export function renderTables(report: Report): string {
+  const byScenario = new Map<string, ScenarioRow[]>();
+  for (const r of report.scenarios) byScenario.set(r.scenario, [...(byScenario.get(r.scenario) ?? []), r]);
+  const out: string[] = [];
+  for (const [scenario, rows] of byScenario) {
+    out.push(`### ${scenario}`, '');
+    const cells = rows.map((r) => COLUMNS.map(([, f]) => f(r)));
+    const widths = COLUMNS.map(([h], i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
+    const line = (values: string[]) => `| ${values.map((v, i) => (i === 0 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join(' | ')} |`;
+    out.push(line(COLUMNS.map(([h]) => h)));
+    out.push(`|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+    for (const c of cells) out.push(line(c));
+    const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.store}: ${n}`));
+    if (notes.length > 0) out.push('', ...notes);
+    out.push('');
+  }
+  const verdict = report.failures.length === 0 ? 'every must-be-zero figure is zero' : `FAILED:\n${report.failures.map((f) => `- ${f}`).join('\n')}`;
+  out.push(`${report.tier} tier, ${(report.duration_ms / 1000).toFixed(0)} s, node ${report.machine.node}, ${report.machine.cpus} cpus: ${verdict}`, '');
+  return out.join('\n');
+}

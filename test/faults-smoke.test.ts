@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MUST_BE_ZERO, type Report } from '../faults/report.js';
+
+const main = fileURLToPath(new URL('../faults/main.ts', import.meta.url));
+const TIMEOUT_MS = 10 * 60_000;
+
+const FIELDS = ['name', 'trials', 'lost', 'phantom', 'stuck', 'sink_duplicates', 'effect_duplicates', 'order_violations', 'early_deliveries', 'detect_ms', 'recover_ms'] as const;
+
+/** Runs the fault harness's CI tier as a user would, and reads its JSON report from stdout. */
+async function runSmoke(): Promise<{ code: number | null; report: unknown; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'txbox-faults-smoke-'));
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, '--smoke', '--json', '--out', join(dir, 'report.json')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)));
+    const timer = setTimeout(() => child.kill('SIGINT'), TIMEOUT_MS);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(timer);
+    let report: unknown;
+    try {
+      report = JSON.parse(stdout);
+    } catch {
+      report = undefined;
+    }
+    return { code, report, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+it('the fault harness (smoke tier) loses, invents, holds, reorders and doubles nothing', { timeout: TIMEOUT_MS + 60_000 }, async () => {
+  const { code, report, stderr } = await runSmoke();
+  assert.ok(report !== undefined, `no JSON report on stdout (exit ${code}); stderr ends with:\n${stderr.slice(-3000)}`);
+  const r = report as Report;
+  assert.ok(Array.isArray(r.scenarios) && r.scenarios.length > 0, 'the report has no scenarios');
+  for (const s of r.scenarios) {
+    for (const field of FIELDS) assert.ok(field in s, `${s.name ?? '?'}: field ${field} is missing`);
+    assert.equal(typeof s.name, 'string');
+    for (const field of FIELDS.slice(1, 9)) assert.ok(Number.isInteger(s[field]) && (s[field] as number) >= 0, `${s.name}: ${field} is not a count`);
+    for (const field of ['detect_ms', 'recover_ms'] as const) assert.ok(s[field] === null || (typeof s[field] === 'number' && s[field] >= 0), `${s.name}: ${field} is not a duration`);
+    assert.ok(s.trials > 0, `${s.name}: no trial ran`);
+  }
+  const nonZero = r.scenarios.flatMap((s) => MUST_BE_ZERO.filter((f) => s[f] !== 0).map((f) => `${s.name}: ${f} = ${s[f]} (${s.notes.join('; ')})`));
+  assert.deepEqual(nonZero, [], 'guarantees broken under faults');
+  assert.deepEqual(r.failures, [], 'scenarios failed');
+  assert.equal(code, 0, `the harness exited with ${code}`);
+});
