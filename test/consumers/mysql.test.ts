@@ -5,35 +5,20 @@ import { createConsumers, defineConsumer } from '../../src/consumers/index.js';
 import { parsePayload } from '../../src/core/index.js';
 import { encodeMessages } from '../../src/core/message.js';
 import { createMysqlInbox, createMysqlSchedules, createMysqlStore, type MysqlPoolLike } from '../../src/stores/mysql/index.js';
-import { eventually, MYSQL_URL, sleep, uniqueName } from '../support/env.js';
+import { eventually, sleep } from '../support/env.js';
+import { mysqlTestDatabases } from '../support/mysql.js';
 import { consumersContract } from './contract.js';
 
-const pools: mysql.Pool[] = [];
-const databases: string[] = [];
+// Both servers default to REPEATABLE READ; make it explicit, since the locking tests are about it.
+const dbs = mysqlTestDatabases({ connectionLimit: 10, maxIdle: 2 }, (pool) =>
+  pool.on('connection', (conn) => void conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ')),
+);
 
-function newPool(database?: string): mysql.Pool {
-  const url = new URL(MYSQL_URL);
-  if (database) url.pathname = `/${database}`;
-  const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 10, maxIdle: 2, idleTimeout: 3000 });
-  // Both servers default to REPEATABLE READ; make it explicit, since the locking tests are about it.
-  pool.on('connection', (conn) => void conn.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ'));
-  pools.push(pool);
-  return pool;
-}
-
-const admin = newPool();
-
-after(async () => {
-  for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await Promise.all(pools.map((p) => p.end()));
-});
+after(() => dbs.dropAll());
 
 /** The three tables and a counter table in a database of their own. */
 async function create() {
-  const name = uniqueName('txbox');
-  await admin.query(`CREATE DATABASE \`${name}\``);
-  databases.push(name);
-  const pool = newPool(name);
+  const { name, pool } = await dbs.create();
   const store = createMysqlStore({ pool });
   const inbox = createMysqlInbox({ pool });
   const schedules = createMysqlSchedules({ pool });
@@ -42,6 +27,7 @@ async function create() {
   await schedules.migrate();
   await pool.query('CREATE TABLE counters (name VARCHAR(255) PRIMARY KEY, n INT NOT NULL)');
   return {
+    database: name,
     pool,
     store,
     inbox,
@@ -147,7 +133,7 @@ describe('mysql consumers: debounce and schedules at REPEATABLE READ', () => {
 
   it('keeps a schedule\'s ticks on whole milliseconds in UTC, whatever the session and driver time zones', async () => {
     const t = await create();
-    const skewed = newPool(databases.at(-1));
+    const skewed = dbs.pool(t.database);
     skewed.on('connection', (conn) => void conn.query("SET time_zone = '+09:00'"));
     const schedules = createMysqlSchedules({ pool: skewed });
     const at = new Date(Date.UTC(2030, 0, 2, 3, 4, 5, 678));

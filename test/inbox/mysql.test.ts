@@ -3,34 +3,17 @@ import { after, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import { createInbox } from '../../src/core/index.js';
 import { createMysqlInbox, createMysqlStore, type MysqlPoolLike } from '../../src/stores/mysql/index.js';
-import { MYSQL_URL, uniqueName } from '../support/env.js';
+import { mysqlTestDatabases } from '../support/mysql.js';
 import { inboxContract } from './contract.js';
 
-const pools: mysql.Pool[] = [];
-const databases: string[] = [];
-
-function newPool(database?: string): mysql.Pool {
-  const url = new URL(MYSQL_URL);
-  if (database) url.pathname = `/${database}`;
-  const pool = mysql.createPool({ uri: url.toString(), connectionLimit: 8, maxIdle: 1, idleTimeout: 3000 });
-  pools.push(pool);
-  return pool;
-}
-
-const admin = newPool();
+const dbs = mysqlTestDatabases();
 
 // Every database and pool of this file goes at its end, after both suites.
-after(async () => {
-  for (const name of databases) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  await Promise.all(pools.map((p) => p.end()));
-});
+after(() => dbs.dropAll());
 
 /** A fresh database with the inbox, an outbox and a counter table for effects. */
 async function database() {
-  const name = uniqueName('txbox');
-  await admin.query(`CREATE DATABASE \`${name}\``);
-  databases.push(name);
-  const pool = newPool(name);
+  const { pool } = await dbs.create();
   await pool.query('CREATE TABLE counters (name VARCHAR(255) PRIMARY KEY, n INT NOT NULL)');
   const inbox = createMysqlInbox({ pool });
   await inbox.migrate();
