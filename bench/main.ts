@@ -14,7 +14,7 @@ import { runWrite } from './workloads/write.js';
 
 type Runner = (db: BenchDatabase, cfg: BenchConfig) => Promise<unknown>;
 
-/** The workloads in the order they run; the broker one needs the transports, so it runs late. */
+/** The workloads in the order they run; the scale curve, which loads a million rows, comes last. */
 const RUNNERS: [Workload, Runner][] = [
   ['write', runWrite],
   ['wake', runWakeCost],
@@ -29,6 +29,8 @@ const RUNNERS: [Workload, Runner][] = [
 async function main(): Promise<void> {
   const cfg = parseConfig(process.argv.slice(2));
   if (!cfg) return;
+  // Other work on the machine moves every figure: the load average says how busy it was.
+  const loadAtStart = os.loadavg().map((x) => Math.round(x * 100) / 100);
   const db = await createBenchDatabase();
   const results: Record<string, unknown> = {};
   const onSignal = () => {
@@ -51,6 +53,8 @@ async function main(): Promise<void> {
     node: process.version,
     postgres: db.serverVersion,
     cpus: os.cpus().length,
+    load_average_start: loadAtStart,
+    load_average_end: os.loadavg().map((x) => Math.round(x * 100) / 100),
     duration_s: Math.round(elapsedSeconds()),
   });
   if (cfg.json) process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -16,6 +16,8 @@ export interface BenchConfig {
   writers: number;
   /** Repetitions of the throughput workloads; the best of them is reported. */
   rounds: number;
+  /** Repetitions of the short workloads (write, drain), where more rounds cost little. */
+  shortRounds: number;
   latencyRate: number;
   latencyMs: number;
   /** Longest a peer may take to drain before its rate is taken from what it did drain. */
@@ -32,7 +34,7 @@ const HELP = `Usage: npm run bench -- [options]
   --quick            tiny sizes, for a smoke test (about a minute)
   --only <name>      run only this workload (repeatable): ${WORKLOADS.join(', ')}
   --messages <n>     pending messages per drain (default 20000, quick 2000)
-  --rounds <n>       repetitions of each throughput workload, best reported (default 2, quick 1)
+  --rounds <n>       repetitions of each throughput workload (default 3, quick 1; write and drain run 2 more)
   --help             this text
 `;
 
@@ -62,15 +64,16 @@ export function parseConfig(argv: readonly string[]): BenchConfig | undefined {
   }
   const quick = values.quick ?? false;
   const messages = positiveInt('--messages', values.messages, quick ? 2000 : 20_000);
-  const rounds = positiveInt('--rounds', values.rounds, quick ? 1 : 2);
+  const rounds = positiveInt('--rounds', values.rounds, quick ? 1 : 3);
   return {
     json: values.json ?? false,
     quick,
     only: only.size > 0 ? only : new Set(WORKLOADS),
     messages,
-    writeTx: quick ? 300 : 20_000,
+    writeTx: quick ? 300 : 15_000,
     writers: 8,
     rounds,
+    shortRounds: quick ? rounds : rounds + 2,
     latencyRate: 200,
     latencyMs: quick ? 1000 : 20_000,
     peerDrainBudgetMs: quick ? 2000 : 20_000,

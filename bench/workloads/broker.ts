@@ -3,7 +3,7 @@ import { progress } from '../lib/log.js';
 import { bulkLoad, makeStore, type BenchDatabase } from '../lib/pg.js';
 import { rawDrainBatch } from '../lib/raw.js';
 import { drainWithRelays, type DrainRun } from '../lib/relays.js';
-import { best, rate, ratio } from '../lib/stats.js';
+import { best, median, rate, ratio } from '../lib/stats.js';
 import { openNats } from '../brokers/nats.js';
 import { openRabbitMq, type BrokerRig } from '../brokers/rabbitmq.js';
 
@@ -13,6 +13,9 @@ interface BrokerFigures {
   variants: Record<string, DrainRun & { setup: string; runs_msgs_per_s: number[] }>;
   /** Best txbox variant / best hand-written confirmed-publish variant, same run. */
   ratio: number | null;
+  /** The same ratio within each round (variants back to back), and its median. */
+  ratio_per_round: (number | null)[];
+  ratio_median: number | null;
 }
 
 export type BrokerResult = Record<string, BrokerFigures | { error: string }>;
@@ -69,8 +72,7 @@ export async function runBroker(db: BenchDatabase, cfg: BenchConfig): Promise<Br
       };
       const runs: Record<string, DrainRun[]> = {};
       const names = Object.keys(variants);
-      // Brokers share the machine's two cores with PostgreSQL and the relay: one more round than the rest.
-      const rounds = cfg.quick ? 1 : cfg.rounds + 1;
+      const rounds = cfg.rounds;
       for (let round = 0; round < rounds; round++) {
         for (let k = 0; k < names.length; k++) {
           const name = names[(k + round) % names.length]!;
@@ -86,7 +88,10 @@ export async function runBroker(db: BenchDatabase, cfg: BenchConfig): Promise<Br
       const variantsOut: BrokerFigures['variants'] = {};
       for (const name of names) variantsOut[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
       const bestOf = (prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => variantsOut[x]!.msgs_per_s));
-      out[rig.name] = { variants: variantsOut, ratio: ratio(bestOf('txbox'), bestOf('raw')) };
+      const roundBest = (i: number, prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => runs[x]![i]!.msgs_per_s));
+      const perRound = Array.from({ length: rounds }, (_, i) => ratio(roundBest(i, 'txbox'), roundBest(i, 'raw')));
+      const valid = perRound.filter((x): x is number => x !== null);
+      out[rig.name] = { variants: variantsOut, ratio: ratio(bestOf('txbox'), bestOf('raw')), ratio_per_round: perRound, ratio_median: valid.length ? median(valid) : null };
     } finally {
       await rig.purge().catch(() => {});
       await rig.close();

@@ -3,7 +3,7 @@ import { progress } from '../lib/log.js';
 import { bulkLoad, countRows, makeStore, type BenchDatabase } from '../lib/pg.js';
 import { rawDrainBatch } from '../lib/raw.js';
 import { describeSpec, drainWithRelays, type DrainRun, type RelaySpec } from '../lib/relays.js';
-import { best, rate, ratio } from '../lib/stats.js';
+import { best, median, rate, ratio } from '../lib/stats.js';
 
 const TABLE = 'drain_outbox';
 
@@ -49,6 +49,9 @@ export interface DrainResult {
   ratio: number | null;
   /** Best txbox variant / the hand-written loop using the relay's asynchronous acknowledgement too. */
   ratio_vs_async_raw: number | null;
+  /** Per round (variants ran back to back): best txbox / best plain raw of that round; and their median. */
+  ratio_per_round: (number | null)[];
+  ratio_median: number | null;
   /** One txbox relay with one claim loop (batch 500) / one hand-written loop (batch 500). */
   ratio_single_loop: number | null;
 }
@@ -68,7 +71,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
   }
   const runs: Record<string, DrainRun[]> = {};
   const names = Object.keys(variants);
-  const rounds = cfg.quick ? 1 : cfg.rounds + 1;
+  const rounds = cfg.shortRounds;
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + round) % names.length]!;
@@ -88,6 +91,9 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
   const bestOf = (prefix: string) => names.filter((x) => x.startsWith(prefix)).reduce((a, b) => (out[b]!.msgs_per_s > out[a]!.msgs_per_s ? b : a));
   const bestTxbox = bestOf('txbox_');
   const bestRaw = bestOf('raw_');
+  const roundBest = (round: number, prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => runs[x]![round]!.msgs_per_s));
+  const perRound = Array.from({ length: rounds }, (_, i) => ratio(roundBest(i, 'txbox_'), roundBest(i, 'raw_')));
+  const valid = perRound.filter((x): x is number => x !== null);
   return {
     messages: n,
     variants: out,
@@ -96,5 +102,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     ratio: ratio(out[bestTxbox]!.msgs_per_s, out[bestRaw]!.msgs_per_s),
     ratio_single_loop: ratio(out.txbox_b500!.msgs_per_s, out.raw_1!.msgs_per_s),
     ratio_vs_async_raw: ratio(out[bestTxbox]!.msgs_per_s, out.rawasync_1!.msgs_per_s),
+    ratio_per_round: perRound,
+    ratio_median: valid.length ? median(valid) : null,
   };
 }

@@ -20,6 +20,11 @@ export interface LatencyRun extends LatencySummary {
  * Workload 3: a steady stream of business transactions (open loop, `rate` per second); the
  * figure is the time from the writer's COMMIT returning to the producer being called.
  */
+export interface LatencySamples {
+  run: Omit<LatencyRun, keyof LatencySummary>;
+  samples: number[];
+}
+
 export async function measureLatency(
   start: (delivered: (seq: number) => void) => Promise<{ write: (seq: number) => Promise<void>; stop: () => Promise<void> }>,
   mode: string,
@@ -27,6 +32,18 @@ export async function measureLatency(
   durationMs: number,
   allowUndelivered = false,
 ): Promise<LatencyRun> {
+  const { run, samples } = await sampleLatency(start, mode, ratePerSecond, durationMs, allowUndelivered);
+  return { ...run, ...summarize(samples) };
+}
+
+/** One window of the open-loop writer; returns every sample, so windows of one mode can be merged. */
+export async function sampleLatency(
+  start: (delivered: (seq: number) => void) => Promise<{ write: (seq: number) => Promise<void>; stop: () => Promise<void> }>,
+  mode: string,
+  ratePerSecond: number,
+  durationMs: number,
+  allowUndelivered = false,
+): Promise<LatencySamples> {
   const count = Math.floor((durationMs / 1000) * ratePerSecond);
   const seen = new Float64Array(count + 1).fill(Number.NaN);
   const rig = await start((seq) => {
@@ -56,16 +73,42 @@ export async function measureLatency(
     samples.push(Math.max(0, d));
   }
   if (undelivered > 0 && !allowUndelivered) throw new Error(`latency ${mode}: ${undelivered} messages never reached the producer`);
-  return { mode, rate_per_s: ratePerSecond, sent: result.sent, undelivered, before_commit_returned: early, late_starts: result.late, ...summarize(samples) };
+  return { run: { mode, rate_per_s: ratePerSecond, sent: result.sent, undelivered, before_commit_returned: early, late_starts: result.late }, samples };
 }
 
-export type LatencyResult = Record<WakeMode, LatencyRun & { setup: string }>;
+export type LatencyResult = Record<WakeMode, LatencyRun & { setup: string; slices: number }>;
 
+/**
+ * Each mode runs `latencyMs` in total, cut into slices that alternate between the modes, so a
+ * burst of load from elsewhere on the machine lands on every mode alike; the slices of one mode
+ * are merged before the percentiles are taken.
+ */
 export async function runLatency(db: BenchDatabase, cfg: BenchConfig): Promise<LatencyResult> {
+  const modes = Object.keys(WAKE_MODES) as WakeMode[];
+  const slices = cfg.quick ? 1 : 4;
+  const collected = new Map<WakeMode, LatencySamples[]>();
+  for (let slice = 0; slice < slices; slice++) {
+    for (let k = 0; k < modes.length; k++) {
+      const mode = modes[(k + slice) % modes.length]!;
+      const part = await sampleLatency((d) => startWakeRig(db, mode, 4, d), mode, cfg.latencyRate, cfg.latencyMs / slices);
+      collected.set(mode, [...(collected.get(mode) ?? []), part]);
+    }
+    progress(`latency: slice ${slice + 1} of ${slices} done`);
+  }
   const out = {} as LatencyResult;
-  for (const mode of Object.keys(WAKE_MODES) as WakeMode[]) {
-    const run = await measureLatency((d) => startWakeRig(db, mode, 4, d), mode, cfg.latencyRate, cfg.latencyMs);
-    out[mode] = { ...run, setup: WAKE_MODES[mode] };
+  for (const mode of modes) {
+    const parts = collected.get(mode)!;
+    const sum = (f: (r: LatencySamples['run']) => number) => parts.reduce((a, p) => a + f(p.run), 0);
+    const run: LatencyRun = {
+      mode,
+      rate_per_s: cfg.latencyRate,
+      sent: sum((r) => r.sent),
+      undelivered: sum((r) => r.undelivered),
+      before_commit_returned: sum((r) => r.before_commit_returned),
+      late_starts: sum((r) => r.late_starts),
+      ...summarize(parts.flatMap((p) => p.samples)),
+    };
+    out[mode] = { ...run, setup: WAKE_MODES[mode], slices };
     progress(`latency ${mode}: p50 ${run.p50_ms} ms, p99 ${run.p99_ms} ms, max ${run.max_ms} ms (${run.n} messages)`);
   }
   return out;

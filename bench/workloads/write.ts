@@ -58,7 +58,7 @@ export async function runWrite(db: BenchDatabase, cfg: BenchConfig): Promise<Wri
 
   // Warm-up: connections, JIT and the server's caches, so the first variant is not penalised.
   await runClosedLoop(pool, cfg.writers, Math.min(500, cfg.writeTx), variants.txbox_send);
-  for (let round = 0; round < cfg.rounds; round++) {
+  for (let round = 0; round < cfg.shortRounds; round++) {
     // Rotate the order so no variant always runs first (or after the same neighbour).
     const order = names.map((_, k) => names[(k + round) % names.length]!);
     for (const name of order) {
