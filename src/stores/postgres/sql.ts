@@ -3,48 +3,73 @@ import { messageColumns } from '../shared/rows.js';
 
 export type ClaimMode = 'lock' | 'lease';
 
-const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
+/** A number of milliseconds (a parameter or column) as an interval. */
+export const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 
-/** Parameters per message in the INSERT: id, topic, key, payload, content type, headers, dedup key, available at, delay. */
-export const INSERT_PARAMS = 9;
-
-export function insertSql(l: TableLayout, rows: number, dedup: boolean): string {
-  const { c } = l;
-  const values = Array.from({ length: rows }, (_, r) => {
-    const p = (i: number) => `$${r * INSERT_PARAMS + i}`;
-    // The delay counts from this statement, not from the start of a possibly long transaction.
-    return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, coalesce(${p(8)}::timestamptz, statement_timestamp() + ${ms(p(9))}))`;
-  });
-  const conflict = dedup
-    ? ` ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL DO NOTHING RETURNING ${c.id} AS id`
-    : '';
-  return `INSERT INTO ${l.table} (${c.id}, ${c.topic}, ${c.key}, ${c.payload}, ${c.contentType}, ${c.headers}, ${c.dedupKey}, ${c.availableAt}) VALUES ${values.join(', ')}${conflict}`;
+/**
+ * Lock mode, first step: the oldest claimable rows ($1 at most), read whole and locked until the
+ * claim's transaction ends. As plain as a hand-written claim: the per-key rule is applied
+ * afterwards (`blockersSql`), and only to batches that hold keyed rows.
+ */
+export function lockClaimSql(l: TableLayout): string {
+  const { c, table } = l;
+  return `SELECT ${epochMillis(l, messageColumns(l))} FROM ${table}
+WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.availableAt} <= now()
+ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED`;
 }
 
 /**
- * Claims up to $1 messages in position order. The per-key rule: a keyed candidate is kept only
- * if no older pending row of its key is missing from the candidates (that row is leased, locked
- * by another relay, delayed or in backoff); the oldest such row cuts the key's tail. This is the
- * same as keeping a key's candidates while they match its oldest pending rows one for one.
- * Lock mode returns the rows, locked until the claim's transaction ends; lease mode stamps a
- * lease token ($2) valid for $3 ms. Both return the candidate count on every row (and one row of
- * NULLs when none is kept), so the relay knows whether more is waiting.
- *
- * Cost: when every pending row below the batch's last position is in the batch (one relay, no
- * delayed or failed message in the way), no key can be cut and one range check settles it;
- * otherwise one index probe per distinct key, walking only that key's rows older than its newest
- * candidate. Unkeyed batches pay nothing for the rule.
+ * Lock mode, second step, for a batch that holds keyed rows: counts the pending rows up to
+ * position $1 (the batch's newest keyed row), stopping at $2. When that count is the number of
+ * batch rows up to $1, no older pending row is missing from the batch (one relay, nothing delayed
+ * or failing in the way) and the per-key rule keeps every row; the count walks only the batch's
+ * own index entries.
  */
-export function claimSql(l: TableLayout, mode: ClaimMode): string {
+export function pendingUpToSql(l: TableLayout): string {
+  const { c, table } = l;
+  return `SELECT count(*)::int AS n FROM (
+  SELECT 1 FROM ${table} WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.position} <= $1::bigint
+  ORDER BY ${c.position} LIMIT $2
+) below`;
+}
+
+/**
+ * Lock mode, third step, when the count found a pending row missing from the batch (it is locked
+ * by another relay, delayed or in backoff). The per-key rule: a keyed row may go only if no older
+ * pending row of its key is missing from the batch. $1 the batch's positions; $2 its keys and $3
+ * each key's newest position in the batch. Returns, per key, its oldest pending row missing from
+ * the batch and older than the key's newest: the key's rows from there on stay. One index probe
+ * per key.
+ *
+ * Both steps run in the claim's transaction with a newer snapshot than the claim's, so a row
+ * committed since can only hold more back, never less.
+ */
+export function blockersSql(l: TableLayout): string {
+  const { c, table } = l;
+  return `WITH batch AS (SELECT unnest($1::bigint[]) AS pos)
+SELECT keys.k, b.pos FROM unnest($2::text[], $3::bigint[]) AS keys(k, last) CROSS JOIN LATERAL (
+  SELECT p.${c.position} AS pos FROM ${table} p
+  WHERE p.${c.key} = keys.k AND p.${c.processedAt} IS NULL AND p.${c.deadAt} IS NULL AND p.${c.position} < keys.last
+    AND p.${c.position} NOT IN (SELECT pos FROM batch)
+  ORDER BY p.${c.position} LIMIT 1
+) b`;
+}
+
+/**
+ * Lease mode: claims up to $1 messages in position order and stamps them with a lease token ($2)
+ * valid for $3 ms, in one statement. The per-key rule (see `blockersSql`) is part of it: a keyed
+ * candidate is kept only if no older pending row of its key is missing from the candidates; the
+ * oldest such row cuts the key's tail. Returns the candidate count on every row (and one row of
+ * NULLs when none is kept), so the relay knows whether more is waiting.
+ */
+export function leaseClaimSql(l: TableLayout): string {
   const { c, table } = l;
   const pending = (a: string) => `${a}${c.processedAt} IS NULL AND ${a}${c.deadAt} IS NULL`;
-  const leaseFree = mode === 'lease' ? ` AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())` : '';
-  // Lock mode reads the whole message while locking it, so each row is visited once; lease mode
-  // reads it from the UPDATE's RETURNING instead.
-  const wide = mode === 'lock' ? `, ${epochMillis(l, messageColumns(l))}` : '';
-  const cte = `WITH cand AS (
-  SELECT ${c.position} AS pos, ${c.key} AS k${wide} FROM ${table}
-  WHERE ${pending('')} AND ${c.availableAt} <= now()${leaseFree}
+  // `claimed` finds its rows by primary key through an array: joining the CTE would be planned
+  // from the CTE's row estimate, which can pick a sequential scan of the whole table per claim.
+  return `WITH cand AS (
+  SELECT ${c.position} AS pos, ${c.key} AS k FROM ${table}
+  WHERE ${pending('')} AND ${c.availableAt} <= now() AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())
   ORDER BY ${c.position} LIMIT $1
   FOR UPDATE SKIP LOCKED
 ), keys AS (
@@ -65,15 +90,8 @@ export function claimSql(l: TableLayout, mode: ClaimMode): string {
 ), ok AS (
   SELECT cand.* FROM cand LEFT JOIN blocker ON blocker.k = cand.k
   WHERE blocker.pos IS NULL OR cand.pos < blocker.pos
-), total AS (SELECT count(*)::int AS candidates FROM cand)`;
-  if (mode === 'lock') {
-    const aliases = messageColumns(l).split(', ').map((col) => col.slice(col.lastIndexOf(' AS ') + 4));
-    return `${cte}
-SELECT total.candidates, m.* FROM total LEFT JOIN (SELECT ${aliases.join(', ')} FROM ok) m ON true ORDER BY m.position`;
-  }
-  // The UPDATE finds its rows by primary key through an array: joining the CTE would be planned
-  // from the CTE's row estimate, which can pick a sequential scan of the whole table per claim.
-  return `${cte}, claimed AS (
+), total AS (SELECT count(*)::int AS candidates FROM cand),
+claimed AS (
   UPDATE ${table} t SET ${c.leaseToken} = $2, ${c.leaseUntil} = now() + ${ms('$3')}
   WHERE t.${c.position} = ANY(ARRAY(SELECT pos FROM ok))
   RETURNING ${epochMillis(l, messageColumns(l, 't'), 't.')}
@@ -84,12 +102,15 @@ SELECT total.candidates, claimed.* FROM total LEFT JOIN claimed ON true ORDER BY
 /**
  * Claims return their timestamps as epoch milliseconds: the same Date once converted (both ways
  * truncate to the millisecond), without parsing timestamp text for every row of every batch.
+ * The arithmetic is float8, several times cheaper than extract()'s numeric: rounding to whole
+ * microseconds first makes it exact (a float8 epoch is off by far less than half a microsecond).
  */
 function epochMillis(l: TableLayout, columns: string, a = ''): string {
   const { c } = l;
+  const millis = (column: string) => `floor(round(date_part('epoch', ${a}${column}) * 1000000) / 1000)`;
   return columns
-    .replace(`${a}${c.createdAt} AS created_at`, `floor(extract(epoch from ${a}${c.createdAt}) * 1000)::float8 AS created_at`)
-    .replace(`${a}${c.availableAt} AS available_at`, `floor(extract(epoch from ${a}${c.availableAt}) * 1000)::float8 AS available_at`);
+    .replace(`${a}${c.createdAt} AS created_at`, `${millis(c.createdAt)} AS created_at`)
+    .replace(`${a}${c.availableAt} AS available_at`, `${millis(c.availableAt)} AS available_at`);
 }
 
 /**

@@ -6,8 +6,10 @@ import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage } from '../shared/rows.js';
 import { isUniqueViolation, runScript, type PgClientLike, type PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
+import { insertBuilder } from './insert.js';
+import { keepKeyOrderLocked } from './key-order.js';
 import { postgresSchema } from './schema.js';
-import { claimSql, cleanupSql, deadLetterSql, INSERT_PARAMS, insertSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
+import { blockersSql, cleanupSql, pendingUpToSql, deadLetterSql, leaseClaimSql, lockClaimSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
 /** Where the relay's statements run: lock mode checks out a connection per claim, lease mode needs only `query`. */
 export interface PgConnectionSource extends PgQueryable {
@@ -26,14 +28,9 @@ const MAX_ROWS_PER_INSERT = 500;
 /** The PostgreSQL-dialect store behind `txbox/postgres` and `txbox/pglite`. */
 export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnectionSource, o: ResolvedPgDialectOptions): OutboxStore<Tx> {
   const { layout } = o;
-  const insertCache = new Map<string, string>();
-  const insert = (rows: number, dedup: boolean) => {
-    const k = `${rows}:${dedup}`;
-    let sql = insertCache.get(k);
-    if (!sql) insertCache.set(k, (sql = insertSql(layout, rows, dedup)));
-    return sql;
-  };
-  const claim = claimSql(layout, o.claimMode);
+  const insert = insertBuilder(layout);
+  const claim = o.claimMode === 'lock' ? lockClaimSql(layout) : leaseClaimSql(layout);
+  const keyOrder = { pendingUpTo: pendingUpToSql(layout), blockers: blockersSql(layout) };
   const replacePending = replacePendingSql(layout, o.claimMode);
   const settle = settleSql(layout, o.completion === 'markProcessed');
   const settleDelivered = settleDeliveredSql(layout, o.completion === 'markProcessed', o.claimMode);
@@ -43,14 +40,10 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   const notifySql = `SELECT pg_notify('${o.channel}', '')`;
 
   const writeChunk = async (tx: Tx, chunk: readonly EncodedMessage[]): Promise<string[]> => {
-    const dedup = chunk.some((m) => m.dedupKey !== null);
-    const values: unknown[] = [];
-    for (const m of chunk) {
-      values.push(m.id, m.topic, m.key, m.payload, m.contentType, encodeHeaders(m.headers), m.dedupKey, m.availableAt, m.delayMs);
-    }
+    const { sql, values, returnsIds } = insert(chunk);
     try {
-      const result = await tx.query(insert(chunk.length, dedup), values);
-      if (!dedup) return [];
+      const result = await tx.query(sql, values);
+      if (!returnsIds) return [];
       const stored = new Set(result.rows.map((r: { id: string }) => String(r.id)));
       return chunk.filter((m) => !stored.has(m.id)).map((m) => m.id);
     } catch (error) {
@@ -123,18 +116,25 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     async claim({ limit }) {
       const client = await openClaim();
       const token = o.claimMode === 'lease' ? crypto.randomUUID() : null;
-      let rows;
+      let candidates, kept, messages;
       try {
-        const values = token ? [limit, token, o.claimTimeoutMs] : [limit];
-        rows = (await (client ?? db).query(claim, values)).rows;
+        if (client) {
+          const rows = (await client.query(claim, [limit])).rows;
+          candidates = rows.length;
+          kept = await keepKeyOrderLocked(client, keyOrder, rows);
+        } else {
+          // Lease mode applies the per-key rule in its one statement and counts candidates there.
+          const rows = (await db.query(claim, [limit, token, o.claimTimeoutMs])).rows;
+          candidates = Number(rows[0]?.candidates ?? 0);
+          kept = rows.filter((r) => r.position !== null);
+        }
+        messages = kept.map(rowToMessage);
       } catch (error) {
+        // Whatever failed, the claim's connection goes back (and its transaction with it).
         if (client) release(client, true);
         throw error;
       }
-      const candidates = Number(rows[0]?.candidates ?? 0);
-      const kept = rows.filter((r) => r.position !== null);
       if (kept.length === 0) await finish(client, 'ROLLBACK');
-      const messages = kept.map(rowToMessage);
       const positions = new Map(kept.map((r) => [String(r.id), String(r.position)]));
       const batch: PgBatch = { messages, hasMore: candidates >= limit, positions, token, client: kept.length ? client : undefined };
       return batch;
