@@ -77,6 +77,34 @@ describe('per-key publishing', { timeout: 20_000 }, () => {
     }
   });
 
+  it('gives a publish that starts later its own full deadline', async () => {
+    // Key a: the first publish answers after 150 ms, the second never. Key b never answers.
+    const [a1, a2, b1] = [message('t', { key: 'a' }), message('t', { key: 'a' }), message('t', { key: 'b' })];
+    const failedAt = new Map<string, number>();
+    const started = Date.now();
+    const result = await publishInKeyOrder([a1, a2, b1], new AbortController().signal, plan({ publishTimeoutMs: 300 }), (m) =>
+      m.id === a1.id ? new Promise<void>((r) => setTimeout(r, 150)) : new Promise<void>((_, reject) => setTimeout(() => reject(new Error('late')), 5000)),
+    );
+    for (const f of result.failed ?? []) failedAt.set(f.id, Date.now() - started);
+    assert.deepEqual([...result.ok], [a1.id]);
+    assert.deepEqual(new Set(failedAt.keys()), new Set([a2.id, b1.id]));
+    assert.ok(Date.now() - started >= 440, `a2 started at ~150 ms and had its own 300 ms (returned after ${Date.now() - started} ms)`);
+    assert.ok(Date.now() - started < 1500);
+  });
+
+  it('aborts the signal of a cancellable publish at its deadline', async () => {
+    const reasons: unknown[] = [];
+    const result = await publishInKeyOrder([message('t')], new AbortController().signal, plan({ publishTimeoutMs: 100, cancellable: true }), (_, signal) =>
+      new Promise<void>((_, reject) => signal.addEventListener('abort', () => {
+        reasons.push(signal.reason);
+        reject(signal.reason);
+      })),
+    );
+    assert.equal(reasons.length, 1);
+    assert.ok(reasons[0] instanceof TxboxError && reasons[0].code === 'PRODUCE_TIMEOUT');
+    assert.equal(result.failed?.length, 1);
+  });
+
   it('groups a batch into rounds: the n-th message of every key', () => {
     const batch = [message('t', { key: 'a' }), message('t'), message('t', { key: 'a' }), message('t', { key: 'b' }), message('t', { key: 'a' })];
     assert.deepEqual(roundsByKey(batch).map((r) => r.map((m) => batch.indexOf(m))), [[0, 1, 3], [2], [4]]);

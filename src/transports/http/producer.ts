@@ -44,6 +44,7 @@ export function createWebhookProducer(options: WebhookProducerOptions): WebhookP
   const plan: KeyedPlan = {
     ...resolvePublishOptions(options, 8),
     what: 'the webhook endpoint',
+    cancellable: true,
     // One endpoint being down must not skip messages bound for another.
     scope: (m) => safeOrigin(urlOf, m),
   };

@@ -1,7 +1,7 @@
 import { errorMessage, isPermanent } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceFailure, ProduceResult } from '../../core/producer.js';
-import { followSignal, withDeadline } from './deadline.js';
+import { DeadlineQueue } from './deadline.js';
 import { isNotSent, isUnavailable, markUnavailable, retryHint } from './failures.js';
 import type { ResolvedPublishOptions } from './options.js';
 
@@ -10,6 +10,8 @@ export interface KeyedPlan extends ResolvedPublishOptions {
   readonly what: string;
   /** Messages with the same scope share an outage: one unreachable endpoint does not skip another. */
   readonly scope?: (message: OutboxMessage) => string;
+  /** The client can cancel a request: each publish gets a signal that aborts at its deadline. */
+  readonly cancellable?: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export async function publishInKeyOrder(
   plan: KeyedPlan,
   publish: (message: OutboxMessage, signal: AbortSignal) => Promise<void>,
 ): Promise<ProduceResult> {
-  const { signal, dispose } = followSignal(relaySignal, plan.maxInFlight);
+  const deadlines = new DeadlineQueue(plan.publishTimeoutMs, relaySignal, plan.what, plan.cancellable);
   const ok: string[] = [];
   const failed: ProduceFailure[] = [];
   const outages = new Map<string, unknown>();
@@ -52,7 +54,7 @@ export async function publishInKeyOrder(
 
   const runChain = async (chain: readonly OutboxMessage[]) => {
     for (const m of chain) {
-      if (signal.aborted) return;
+      if (relaySignal.aborted) return;
       const scope = plan.scope?.(m) ?? '';
       const outage = outages.get(scope);
       if (outage !== undefined) {
@@ -60,10 +62,10 @@ export async function publishInKeyOrder(
         return;
       }
       try {
-        await withDeadline((s) => publish(m, s), plan.publishTimeoutMs, signal, plan.what);
+        await deadlines.run((s) => publish(m, s));
         ok.push(m.id);
       } catch (error) {
-        if (signal.aborted) return;
+        if (relaySignal.aborted) return;
         const retryInMs = retryHint(error);
         failed.push({ id: m.id, error, permanent: isPermanent(error), unavailable: isNotSent(error), ...(retryInMs !== undefined && { retryInMs }) });
         if (isUnavailable(error) && !outages.has(scope)) outages.set(scope, error);
@@ -72,12 +74,12 @@ export async function publishInKeyOrder(
     }
   };
   const worker = async () => {
-    while (next < chains.length && !signal.aborted) await runChain(chains[next++]!);
+    while (next < chains.length && !relaySignal.aborted) await runChain(chains[next++]!);
   };
   try {
     await Promise.all(Array.from({ length: Math.min(plan.maxInFlight, chains.length) }, worker));
   } finally {
-    dispose();
+    deadlines.dispose();
   }
   return { ok, failed };
 }
