@@ -38,8 +38,12 @@ export function chainsByKey(messages: readonly OutboxMessage[]): OutboxMessage[]
   return chains;
 }
 
-/** Publishes a batch chain by chain (see `chainsByKey`), each message with its own deadline. */
-export async function publishInKeyOrder(
+/**
+ * Publishes a batch chain by chain (see `chainsByKey`), each message with its own deadline, at
+ * most `maxInFlight` chains at once. Written with callbacks rather than a pool of async workers,
+ * so a message costs one promise (the client's) on top of the publish itself.
+ */
+export function publishInKeyOrder(
   messages: readonly OutboxMessage[],
   relaySignal: AbortSignal,
   plan: KeyedPlan,
@@ -51,37 +55,66 @@ export async function publishInKeyOrder(
   const outages = new Map<string, unknown>();
   const chains = chainsByKey(messages);
   let next = 0;
+  let running = 0;
+  let launching = false;
 
-  const runChain = async (chain: readonly OutboxMessage[]) => {
-    for (const m of chain) {
-      if (relaySignal.aborted) return;
+  return new Promise<ProduceResult>((resolve) => {
+    const launch = () => {
+      // A chain can end synchronously (an outage skips it): the loop goes on instead of recursing.
+      if (launching) return;
+      launching = true;
+      while (running < plan.maxInFlight && next < chains.length && !relaySignal.aborted) {
+        running++;
+        step(chains[next++]!, 0);
+      }
+      launching = false;
+      if (running === 0) {
+        deadlines.dispose();
+        resolve({ ok, failed });
+      }
+    };
+    const chainDone = () => {
+      running--;
+      launch();
+    };
+    const step = (chain: readonly OutboxMessage[], i: number) => {
+      const m = chain[i];
+      if (m === undefined || relaySignal.aborted) return chainDone();
       const scope = plan.scope?.(m) ?? '';
       const outage = outages.get(scope);
       if (outage !== undefined) {
         failed.push({ id: m.id, error: markUnavailable(new Error(`not attempted: ${errorMessage(outage)}`, { cause: outage })), unavailable: true });
-        return;
+        return chainDone();
       }
+      const failedWith = (error: unknown) => {
+        if (!relaySignal.aborted) {
+          const retryInMs = retryHint(error);
+          failed.push({ id: m.id, error, permanent: isPermanent(error), unavailable: isNotSent(error), ...(retryInMs !== undefined && { retryInMs }) });
+          if (isUnavailable(error) && !outages.has(scope)) outages.set(scope, error);
+        }
+        chainDone();
+      };
+      const deadline = deadlines.start(failedWith);
+      if (deadline.done) return;
+      let published: Promise<void>;
       try {
-        await deadlines.run((s) => publish(m, s));
-        ok.push(m.id);
+        published = publish(m, deadline.signal);
       } catch (error) {
-        if (relaySignal.aborted) return;
-        const retryInMs = retryHint(error);
-        failed.push({ id: m.id, error, permanent: isPermanent(error), unavailable: isNotSent(error), ...(retryInMs !== undefined && { retryInMs }) });
-        if (isUnavailable(error) && !outages.has(scope)) outages.set(scope, error);
-        return;
+        published = Promise.reject(error);
       }
-    }
-  };
-  const worker = async () => {
-    while (next < chains.length && !relaySignal.aborted) await runChain(chains[next++]!);
-  };
-  try {
-    await Promise.all(Array.from({ length: Math.min(plan.maxInFlight, chains.length) }, worker));
-  } finally {
-    deadlines.dispose();
-  }
-  return { ok, failed };
+      published.then(
+        () => {
+          if (!deadlines.finish(deadline)) return;
+          ok.push(m.id);
+          step(chain, i + 1);
+        },
+        (error: unknown) => {
+          if (deadlines.finish(deadline)) failedWith(error);
+        },
+      );
+    };
+    launch();
+  });
 }
 
 /**
