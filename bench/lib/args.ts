@@ -16,7 +16,7 @@ export interface BenchConfig {
   writers: number;
   /** Repetitions of the throughput workloads; the best of them is reported. */
   rounds: number;
-  /** Repetitions of the short workloads (write, drain), where more rounds cost little. */
+  /** Repetitions of the short workloads (write, drain, broker), where more rounds cost little. */
   shortRounds: number;
   latencyRate: number;
   latencyMs: number;
@@ -34,7 +34,7 @@ const HELP = `Usage: npm run bench -- [options]
   --quick            tiny sizes, for a smoke test (about a minute)
   --only <name>      run only this workload (repeatable): ${WORKLOADS.join(', ')}
   --messages <n>     pending messages per drain (default 20000, quick 2000)
-  --rounds <n>       repetitions of each throughput workload (default 3, quick 1; write and drain run 2 more)
+  --rounds <n>       repetitions of each throughput workload (default 3, quick 1; write, drain and broker run 2 more)
   --help             this text
 `;
 

@@ -72,7 +72,8 @@ export async function runBroker(db: BenchDatabase, cfg: BenchConfig): Promise<Br
       };
       const runs: Record<string, DrainRun[]> = {};
       const names = Object.keys(variants);
-      const rounds = cfg.rounds;
+      // Brokers share the two cores with PostgreSQL and the relay, and move the most: more rounds.
+      const rounds = cfg.shortRounds;
       for (let round = 0; round < rounds; round++) {
         for (let k = 0; k < names.length; k++) {
           const name = names[(k + round) % names.length]!;

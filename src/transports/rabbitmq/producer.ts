@@ -96,17 +96,22 @@ function returnsOf(ch: ConfirmChannelLike): Map<string, ReturnedMessageLike> {
 }
 
 function toProperties(m: OutboxMessage, persistent: boolean): AmqpPublishProperties {
-  const headers: Record<string, string> = { ...m.headers };
-  if (m.key !== null) headers[HEADER.key] = m.key;
-  return {
+  const properties: AmqpPublishProperties = {
     mandatory: true,
     persistent,
     messageId: m.id,
     contentType: m.contentType,
     type: m.topic,
     timestamp: Math.floor(m.createdAt.getTime() / 1000),
-    headers,
   };
+  // No headers table at all when there is nothing to carry: encoding an empty one costs as much.
+  let hasHeaders = m.key !== null;
+  for (const _ in m.headers) {
+    hasHeaders = true;
+    break;
+  }
+  if (hasHeaders) properties.headers = m.key === null ? { ...m.headers } : { ...m.headers, [HEADER.key]: m.key };
+  return properties;
 }
 
 /**
@@ -116,26 +121,30 @@ function toProperties(m: OutboxMessage, persistent: boolean): AmqpPublishPropert
  * callback, which would misalign every later confirm on the channel: check first.
  */
 function mapMessage(m: OutboxMessage, exchange: (m: OutboxMessage) => string, routingKey: (m: OutboxMessage) => string) {
-  const target = { exchange: '', routingKey: '' };
-  for (const [field, map] of [['exchange', exchange], ['routingKey', routingKey]] as const) {
-    let value: unknown;
-    try {
-      value = map(m);
-    } catch (error) {
-      throw new PermanentFailure(`rabbitmq: the ${field} option threw for message ${m.id}`, { cause: error, field });
-    }
-    if (typeof value !== 'string' || Buffer.byteLength(value) > MAX_SHORT_STRING) {
-      throw new PermanentFailure(`rabbitmq: ${field} of message ${m.id} must be a string of at most ${MAX_SHORT_STRING} bytes`, { field, value });
-    }
-    target[field] = value;
-  }
-  for (const name of Object.keys(m.headers)) {
-    if (Buffer.byteLength(name) > MAX_SHORT_STRING) {
+  const target = { exchange: shortString(m, 'exchange', exchange), routingKey: shortString(m, 'routingKey', routingKey) };
+  for (const name in m.headers) {
+    if (tooLong(name)) {
       throw new PermanentFailure(`rabbitmq: header names are at most ${MAX_SHORT_STRING} bytes`, { field: `headers.${name.slice(0, 40)}`, value: name });
     }
   }
   return target;
 }
+
+function shortString(m: OutboxMessage, field: 'exchange' | 'routingKey', map: (m: OutboxMessage) => string): string {
+  let value: unknown;
+  try {
+    value = map(m);
+  } catch (error) {
+    throw new PermanentFailure(`rabbitmq: the ${field} option threw for message ${m.id}`, { cause: error, field });
+  }
+  if (typeof value !== 'string' || tooLong(value)) {
+    throw new PermanentFailure(`rabbitmq: ${field} of message ${m.id} must be a string of at most ${MAX_SHORT_STRING} bytes`, { field, value });
+  }
+  return value;
+}
+
+/** A UTF-16 unit takes at most 3 UTF-8 bytes, so short strings skip the byte count. */
+const tooLong = (s: string) => s.length * 3 > MAX_SHORT_STRING && Buffer.byteLength(s) > MAX_SHORT_STRING;
 
 /** A nack is the broker refusing this message; any other error is the channel closing under it. */
 function confirmFailure(error: unknown): Error {

@@ -9,7 +9,8 @@ export interface AmqpPublishProperties {
   contentType: string;
   type: string;
   timestamp: number;
-  headers: Record<string, string>;
+  /** Absent when the message has no headers and no key. */
+  headers?: Record<string, string>;
 }
 
 export interface ReturnedMessageLike {
