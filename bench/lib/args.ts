@@ -34,7 +34,7 @@ const HELP = `Usage: npm run bench -- [options]
   --quick            tiny sizes, for a smoke test (about a minute)
   --only <name>      run only this workload (repeatable): ${WORKLOADS.join(', ')}
   --messages <n>     pending messages per drain (default 20000, quick 2000)
-  --rounds <n>       repetitions of each throughput workload (default 3, quick 1; write, drain and broker run 2 more)
+  --rounds <n>       repetitions of each throughput workload (default 3, quick 1; write, drain and broker run 4 more)
   --help             this text
 `;
 
@@ -73,7 +73,7 @@ export function parseConfig(argv: readonly string[]): BenchConfig | undefined {
     writeTx: quick ? 300 : 15_000,
     writers: 8,
     rounds,
-    shortRounds: quick ? rounds : rounds + 2,
+    shortRounds: quick ? rounds : rounds + 4,
     latencyRate: 200,
     latencyMs: quick ? 1000 : 20_000,
     peerDrainBudgetMs: quick ? 2000 : 20_000,
