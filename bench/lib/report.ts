@@ -91,7 +91,7 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     scale_memory_flat: atMost(r.scale?.txbox_rss_growth_mb, 64, '<= 64 MB (relay peak RSS, largest backlog - smallest)'),
   };
   return {
-    meta: { ...meta, quick: cfg.quick, rounds: cfg.rounds, messages: cfg.messages, write_tx: cfg.writeTx, writers: cfg.writers, workloads: [...cfg.only] },
+    meta: { ...meta, quick: cfg.quick, rounds: cfg.rounds, short_rounds: cfg.shortRounds, messages: cfg.messages, write_tx: cfg.writeTx, writers: cfg.writers, workloads: [...cfg.only] },
     ratios,
     ratios_best_of_rounds: ratiosBestOfRounds,
     targets,
@@ -112,7 +112,7 @@ function table(title: string, head: string[], rows: (string | number | null | un
 export function renderTable(report: Report): string {
   const r = report as unknown as Results & Report;
   const meta = report.meta as Record<string, unknown>;
-  let out = `txbox benchmark — node ${meta.node}, PostgreSQL ${meta.postgres}, ${meta.cpus} cpus, ${meta.quick ? 'quick' : 'full'} run, ${meta.rounds} round(s), ${meta.duration_s} s`;
+  let out = `txbox benchmark — node ${meta.node}, PostgreSQL ${meta.postgres}, ${meta.cpus} cpus, ${meta.quick ? 'quick' : 'full'} run, ${meta.rounds} round(s) (${meta.short_rounds} for write, drain and broker), ${meta.duration_s} s`;
   if (meta.load_average_start) out += `, load average ${(meta.load_average_start as number[])[0]} at start, ${(meta.load_average_end as number[])[0]} at end`;
   out += '\n';
   if (r.write) {
