@@ -138,8 +138,9 @@ function unreachableError(messages: readonly OutboxMessage[], outcome: ProduceOu
 function withMalformed(messages: readonly OutboxMessage[], outcome: ProduceOutcome): ProduceOutcome {
   const bad = messages.filter((m) => malformedReason(m) !== undefined);
   if (bad.length === 0) return outcome;
-  const failures = bad.map((m) => ({ id: m.id, error: malformedReason(m), permanent: true }));
+  // A producer that threw failed the whole batch; planSettlement still dead-letters these rows.
   if ('thrown' in outcome) return outcome;
+  const failures = bad.map((m) => ({ id: m.id, error: malformedReason(m), permanent: true }));
   const result = outcome.result;
   const good = messages.filter((m) => malformedReason(m) === undefined).map((m) => m.id);
   const ok = result === undefined ? good : [...result.ok];

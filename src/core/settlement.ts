@@ -1,6 +1,6 @@
 import { backoffDelay, type Backoff } from './backoff.js';
 import { errorMessage, isPermanent } from './errors.js';
-import type { OutboxMessage } from './message.js';
+import { malformedReason, type OutboxMessage } from './message.js';
 import type { ProduceResult } from './producer.js';
 import type { MessageFailure, Settlement } from './store.js';
 
@@ -27,7 +27,11 @@ export function planSettlement(messages: readonly OutboxMessage[], outcome: Prod
   const explicit = new Map<string, Reason>();
   const unreachable = new Set<string>();
   if ('thrown' in outcome) {
-    for (const m of messages) explicit.set(m.id, { error: outcome.thrown, permanent: isPermanent(outcome.thrown) });
+    // A row the store could not read was never given to the producer: it dies with its reason.
+    for (const m of messages) {
+      const malformed = malformedReason(m);
+      explicit.set(m.id, malformed === undefined ? { error: outcome.thrown, permanent: isPermanent(outcome.thrown) } : { error: malformed, permanent: true });
+    }
   } else if (outcome.result === undefined) {
     for (const m of messages) ok.add(m.id);
   } else {

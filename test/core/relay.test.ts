@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createOutbox, createRelay, PermanentFailure, WakeChannel, type RelayEvent, type RelayOptions } from '../../src/core/index.js';
+import { markMalformed } from '../../src/core/message.js';
 import { createFakeClock, createMemoryStore, createRecordingProducer } from '../../src/testing/index.js';
 
 type FailWhen = NonNullable<Parameters<typeof createRecordingProducer>[0]>['failWhen'];
@@ -109,6 +110,28 @@ describe('relay on the memory store', () => {
     const report = await relay.runOnce();
     assert.equal(report?.dead, 1);
     assert.equal((await store.listDeadLetters()).length, 1);
+  });
+
+  it('dead-letters a row the store could not read even when the producer throws', async () => {
+    const clock = createFakeClock();
+    const memory = createMemoryStore({ clock });
+    // The store hands over its first message as unreadable, as a SQL store does for bad headers.
+    const store = {
+      ...memory,
+      async claim(o: { limit: number }) {
+        const batch = await memory.claim(o);
+        if (batch && batch.messages[0]) markMalformed(batch.messages[0], 'malformed row: headers must be a JSON object');
+        return batch;
+      },
+    };
+    const outbox = createOutbox({ store });
+    await store.transaction((tx) => outbox.send(tx, [{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]));
+    const relay = createRelay({ store, producer: () => Promise.reject(new Error('broker said no')), clock, random: () => 0 });
+    const report = await relay.runOnce();
+    assert.deepEqual([report?.dead, report?.failed], [1, 1]);
+    const [dead, ...more] = await store.listDeadLetters();
+    assert.equal(more.length, 0);
+    assert.match(String(dead?.error), /headers must be a JSON object/);
   });
 
   it('never lets a later message of a key overtake one in backoff', async () => {
