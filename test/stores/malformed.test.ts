@@ -38,6 +38,20 @@ describe('a malformed row written by hand', () => {
     db.close();
   });
 
+  it('with a time written as text is refused by SQLite, instead of never being claimable', async () => {
+    const db = new Database(':memory:');
+    const store = createSqliteStore({ db });
+    await store.migrate();
+    const insert = (availableAt: string | number) =>
+      db.prepare(`INSERT INTO txbox_outbox (id, topic, payload, content_type, created_at, available_at) VALUES (lower(hex(randomblob(16))), 't', X'31', 'application/json', 0, ?)`).run(availableAt);
+    assert.throws(() => insert('2026-11-22 10:00:00'), /CHECK constraint failed/);
+    insert('1700000000000'); // digits are stored as an integer
+    insert(1_700_000_000_000);
+    const batch = await store.claim({ limit: 10 });
+    assert.equal(batch?.messages.length, 2);
+    db.close();
+  });
+
   const pool = new pg.Pool({ connectionString: PG_URL, max: 3 });
   const table = uniqueName('malformed');
   after(async () => {

@@ -3,7 +3,9 @@ import type { TableLayout } from '../shared/layout.js';
 
 /**
  * The outbox DDL for SQLite. AUTOINCREMENT keeps positions from being reused after the newest
- * rows are deleted; times are integer milliseconds since the epoch.
+ * rows are deleted; times are integer milliseconds since the epoch. SQLite would store a time
+ * written as text (by hand, or by another tool) as text, which sorts after every number: such a
+ * row would never be claimable, so the CHECKs refuse it when it is written.
  */
 export function sqliteSchema(l: TableLayout): string {
   const { c, table } = l;
@@ -17,8 +19,8 @@ export function sqliteSchema(l: TableLayout): string {
   ${c.contentType} TEXT NOT NULL,
   ${c.headers} TEXT,
   ${c.dedupKey} TEXT,
-  ${c.createdAt} INTEGER NOT NULL,
-  ${c.availableAt} INTEGER NOT NULL,
+  ${c.createdAt} INTEGER NOT NULL CHECK (typeof(${c.createdAt}) = 'integer'),
+  ${c.availableAt} INTEGER NOT NULL CHECK (typeof(${c.availableAt}) = 'integer'),
   ${c.attempts} INTEGER NOT NULL DEFAULT 0,
   ${c.lastError} TEXT,
   ${c.leaseToken} TEXT,
