@@ -7,8 +7,10 @@ import { runBroker } from './workloads/broker.js';
 import { runClaimCost } from './workloads/claim.js';
 import { runDrain } from './workloads/drain.js';
 import { runLatency } from './workloads/latency.js';
+import { runMariadb } from './workloads/mariadb.js';
 import { runPeers } from './workloads/peers.js';
 import { runScale } from './workloads/scale.js';
+import { runSqlite } from './workloads/sqlite.js';
 import { runWakeCost } from './workloads/wake.js';
 import { runWrite } from './workloads/write.js';
 
@@ -23,6 +25,8 @@ const RUNNERS: [Workload, Runner][] = [
   ['latency', runLatency],
   ['peers', runPeers],
   ['broker', runBroker],
+  ['sqlite', (_db, cfg) => runSqlite(cfg)],
+  ['mariadb', (_db, cfg) => runMariadb(cfg, cfg.writers)],
   ['scale', runScale],
 ];
 

@@ -1,4 +1,5 @@
 import type { BenchConfig } from './args.js';
+import type { Compared } from './rounds.js';
 import type { LatencySummary } from './stats.js';
 
 /* The result shapes each workload returns, as far as the report reads them. */
@@ -21,11 +22,18 @@ interface Results {
     drain_lead: Record<string, number | null>;
   };
   broker?: Record<string, { variants: Record<string, Rate & { setup: string }>; ratio: number | null } | { error: string }>;
+  sqlite?: OtherStore & { sqlite: string };
+  mariadb?: OtherStore & { server: string };
   scale?: {
     points: { pending: number; txbox: Rate & { steady_msgs_per_s: number; rss_peak_mb: number; us_per_msg: number }; raw: Rate & { steady_msgs_per_s: number; rss_peak_mb: number }; ratio: number | null }[];
     txbox_cost_growth: number | null;
     txbox_rss_growth_mb: number;
   };
+}
+
+interface OtherStore {
+  write: Compared;
+  drain: Compared & { messages: number };
 }
 
 export interface Target {
@@ -68,6 +76,10 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     wake_watch_vs_raw_notify: r.wake?.txbox_watch_vs_raw_notify ?? null,
     wake_nudge_vs_raw_notify: r.wake?.txbox_nudge_vs_raw_notify ?? null,
     keyed_1000_vs_unkeyed: r.claim?.keyed_1000_vs_unkeyed ?? null,
+    write_sqlite: r.sqlite?.write.ratio_median ?? null,
+    drain_sqlite: r.sqlite?.drain.ratio_median ?? null,
+    write_mariadb: r.mariadb?.write.ratio_median ?? null,
+    drain_mariadb: r.mariadb?.drain.ratio_median ?? null,
   };
   const latency: Record<string, unknown> = { ...(r.latency ?? {}) };
   for (const [peer, p] of Object.entries(r.peers?.peers ?? {})) {
@@ -87,6 +99,10 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     ),
     broker_rabbitmq: atLeast(ratios.broker_rabbitmq, 0.8),
     broker_nats: atLeast(ratios.broker_nats, 0.8),
+    write_sqlite: atLeast(ratios.write_sqlite, 0.95),
+    drain_sqlite: atLeast(ratios.drain_sqlite, 0.8),
+    write_mariadb: atLeast(ratios.write_mariadb, 0.95),
+    drain_mariadb: atLeast(ratios.drain_mariadb, 0.8),
     scale_linear: atMost(r.scale?.txbox_cost_growth, 1.5, '<= 1.5 (cost per message, largest backlog / smallest)'),
     scale_memory_flat: atMost(r.scale?.txbox_rss_growth_mb, 64, '<= 64 MB (relay peak RSS, largest backlog - smallest)'),
   };
@@ -148,6 +164,11 @@ export function renderTable(report: Report): string {
       if ('error' in b) out += `\nBroker ${name}: ${b.error}\n`;
       else out += table(`Broker ${name}: end to end with confirms`, ['variant', 'msgs/s', 'setup'], Object.entries(b.variants).map(([k, v]) => [k, v.msgs_per_s, v.setup]));
     }
+  }
+  for (const [name, o] of [['SQLite ' + (r.sqlite?.sqlite ?? ''), r.sqlite], ['MariaDB ' + (r.mariadb?.server ?? ''), r.mariadb]] as const) {
+    if (!o) continue;
+    const rows = (['write', 'drain'] as const).flatMap((w) => Object.entries(o[w].variants).map(([v, x]) => [w, v, x.per_s, w === 'write' ? 'tx/s' : 'msgs/s']));
+    out += table(`${name.trim()}: write (business row + message) and drain (batch 500)`, ['workload', 'variant', 'rate', 'unit'], rows);
   }
   if (r.scale) {
     out += table(

@@ -1,0 +1,54 @@
+import { best, median, rate, ratio } from './stats.js';
+
+/** A count done in a time, and its rate. */
+export interface Rate {
+  n: number;
+  ms: number;
+  per_s: number;
+}
+
+/** The rate of `n` done since `start` (a performance.now() reading). */
+export function since(n: number, start: number): Rate {
+  const ms = performance.now() - start;
+  return { n, ms: Math.round(ms), per_s: rate(n, ms) };
+}
+
+/** The best run of each variant, with every run's rate beside it. */
+export function pickBest(runs: Record<string, Rate[]>): Record<string, Rate & { runs_per_s: number[] }> {
+  return Object.fromEntries(Object.entries(runs).map(([name, list]) => [name, { ...best(list, (r) => r.per_s), runs_per_s: list.map((r) => r.per_s) }]));
+}
+
+/** One workload's figures on one store: the best run of each variant and the per-round comparison. */
+export interface Compared {
+  variants: Record<string, Rate & { runs_per_s: number[] }>;
+  ratio_per_round: (number | null)[];
+  ratio_median: number | null;
+}
+
+export interface RoundsResult<R> {
+  /** Every run of every variant, in round order. */
+  runs: Record<string, R[]>;
+  /** Per round: the best `txbox` variant / the best `raw` variant of that round (they ran back to back). */
+  ratio_per_round: (number | null)[];
+  ratio_median: number | null;
+}
+
+/**
+ * Runs every variant once per round, rotating their order so none always runs first, and
+ * compares the best txbox variant with the best hand-written one within each round. Variant
+ * names start with `txbox` or `raw`; others (a baseline) are run and reported, not compared.
+ */
+export async function inRounds<R>(names: readonly string[], rounds: number, run: (name: string) => Promise<R>, score: (r: R) => number): Promise<RoundsResult<R>> {
+  const runs: Record<string, R[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const perRound: (number | null)[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(k + round) % names.length]!;
+      runs[name]!.push(await run(name));
+    }
+    const bestOf = (prefix: string) => Math.max(...names.filter((n) => n.startsWith(prefix)).map((n) => score(runs[n]![round]!)));
+    perRound.push(ratio(bestOf('txbox'), bestOf('raw')));
+  }
+  const valid = perRound.filter((x): x is number => x !== null);
+  return { runs, ratio_per_round: perRound, ratio_median: valid.length ? median(valid) : null };
+}
