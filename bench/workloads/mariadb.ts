@@ -73,7 +73,7 @@ async function writeWorkload(pool: mysql.Pool, store: MysqlStore, cfg: BenchConf
         await outbox.send(c, orderMessage(i));
       }),
   };
-  const n = cfg.quick ? 300 : 5000;
+  const n = cfg.quick ? 300 : cfg.writeTx;
   const result = await inRounds(Object.keys(variants), cfg.shortRounds, async (name) => {
     await pool.query('TRUNCATE orders');
     await pool.query('TRUNCATE my_txbox');
