@@ -85,8 +85,20 @@ async function writeWorkload(pool: mysql.Pool, store: MysqlStore, cfg: BenchConf
   return { variants: pickBest(result.runs), ratio_per_round: result.ratio_per_round, ratio_median: result.ratio_median };
 }
 
-async function drainWorkload(pool: mysql.Pool, store: MysqlStore, cfg: BenchConfig): Promise<MariadbResult['drain']> {
+async function drainWorkload(pool: mysql.Pool, lease: MysqlStore, cfg: BenchConfig): Promise<MariadbResult['drain']> {
   const n = cfg.messages;
+  const lock = createMysqlStore({ pool, table: 'my_txbox', claimMode: 'lock' });
+  const relayDrain = async (store: MysqlStore): Promise<Rate> => {
+    await load('my_txbox');
+    let done = 0;
+    const relay = createRelay({ store, producer: () => {}, batchSize: 500, onEvent: (e) => void (e.type === 'batch.settled' && (done += e.delivered)) });
+    const start = performance.now();
+    relay.start();
+    await waitUntil(() => done >= n, 120_000, `${n} messages drained from MariaDB`, 1);
+    const run = since(done, start);
+    await relay.stop();
+    return run;
+  };
   const load = async (table: string) => {
     await pool.query(`TRUNCATE ${table}`);
     for (let from = 0; from < n; from += 1000) {
@@ -118,17 +130,8 @@ async function drainWorkload(pool: mysql.Pool, store: MysqlStore, cfg: BenchConf
         c.release();
       }
     },
-    txbox_b500: async () => {
-      await load('my_txbox');
-      let done = 0;
-      const relay = createRelay({ store, producer: () => {}, batchSize: 500, onEvent: (e) => void (e.type === 'batch.settled' && (done += e.delivered)) });
-      const start = performance.now();
-      relay.start();
-      await waitUntil(() => done >= n, 120_000, `${n} messages drained from MariaDB`, 1);
-      const run = since(done, start);
-      await relay.stop();
-      return run;
-    },
+    txbox_b500: () => relayDrain(lease),
+    txbox_b500_lock: () => relayDrain(lock),
   };
   const result = await inRounds(Object.keys(variants), cfg.shortRounds, async (name) => {
     const run = await variants[name]!();

@@ -21,6 +21,7 @@ const cases: CrashCase[] = [
   { kind: 'postgres-lease', table: uniqueName('crash'), claimTimeoutMs: 2000 },
   { kind: 'sqlite', table: 'crash', file: join(dir, 'crash.db'), claimTimeoutMs: 2000 },
   { kind: 'mysql', table: uniqueName('crash'), claimTimeoutMs: 2000 },
+  { kind: 'mysql-lock', table: uniqueName('crash'), claimTimeoutMs: 2000 },
 ];
 
 const readSink = (file: string) =>

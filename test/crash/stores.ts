@@ -10,7 +10,7 @@ import { PG_URL, MYSQL_URL } from '../support/env.js';
 
 /** Everything a relay process needs to open the same outbox as the test: plain JSON, passed to a child. */
 export interface CrashCase {
-  kind: 'postgres-lock' | 'postgres-lease' | 'sqlite' | 'mysql';
+  kind: 'postgres-lock' | 'postgres-lease' | 'sqlite' | 'mysql' | 'mysql-lock';
   table: string;
   /** SQLite file, when kind is sqlite. */
   file?: string;
@@ -47,9 +47,9 @@ export async function openCrashStore(c: CrashCase): Promise<OpenedStore> {
       },
     };
   }
-  if (c.kind === 'mysql') {
+  if (c.kind === 'mysql' || c.kind === 'mysql-lock') {
     const pool = mysql.createPool({ uri: MYSQL_URL, connectionLimit: 4 });
-    const store = createMysqlStore({ pool, table: c.table, claimTimeoutMs: c.claimTimeoutMs });
+    const store = createMysqlStore({ pool, table: c.table, claimTimeoutMs: c.claimTimeoutMs, claimMode: c.kind === 'mysql' ? 'lease' : 'lock' });
     const outbox = createOutbox({ store });
     return {
       store,

@@ -219,6 +219,20 @@ describe('mysql store: claiming', () => {
     assert.equal(await t.count(), 0);
   });
 
+  it('in lock mode, ends the transaction of a relay paused while publishing; its late acknowledgement is lost', async () => {
+    const t = await setup({ claimTimeoutMs: 1000, claimMode: 'lock' });
+    await t.send([{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]);
+    const zombie = (await t.store.claim({ limit: 10 }))!;
+    assert.equal(zombie.messages.length, 2);
+    const other = t.other();
+    let taken: ClaimedBatch | null = null;
+    assert.equal((await other.claim({ limit: 10 }))!.messages.length, 0, 'locked while the claim is open');
+    await eventually(async () => ((taken = await other.claim({ limit: 10 }))?.messages.length ?? 0) === 2, 10_000, 'the rows to come back');
+    await assert.rejects(t.store.settle(zombie, delivered(zombie.messages)), (e: unknown) => (e as { code?: string }).code === 'CLAIM_LOST');
+    assert.equal((await other.settle(taken!, delivered(taken!.messages))).lost, 0);
+    assert.equal(await t.count(), 0);
+  });
+
   it('never acknowledges another message that reuses a position', async () => {
     const t = await setup({ claimTimeoutMs: 400 });
     await t.send([{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]);

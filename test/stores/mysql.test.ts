@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import { createOutbox, parsePayload } from '../../src/core/index.js';
-import { createMysqlStore, type MysqlPoolLike } from '../../src/stores/mysql/index.js';
+import { createMysqlStore, type MysqlClaimMode, type MysqlPoolLike } from '../../src/stores/mysql/index.js';
 import { sleep, uniqueName, MYSQL_URL } from '../support/env.js';
 import type { HarnessOptions, StoreHarness } from './harness.js';
 import { storeContract } from './contract.js';
@@ -16,7 +16,7 @@ function mysqlPool(database?: string, extra: mysql.PoolOptions = {}): mysql.Pool
 }
 
 /** Each store gets its own database, dropped at the end; every pool is ended. */
-function mysqlHarness(): StoreHarness {
+function mysqlHarness(claimMode: MysqlClaimMode): StoreHarness {
   const pools: mysql.Pool[] = [];
   const databases: string[] = [];
   const admin = mysqlPool();
@@ -26,13 +26,13 @@ function mysqlHarness(): StoreHarness {
     return pool;
   };
   return {
-    name: 'mysql (MariaDB)',
+    name: `mysql (MariaDB, ${claimMode} claims)`,
     sql: true,
     async create(options: HarnessOptions = {}) {
       const database = uniqueName('txbox');
       await admin.query(`CREATE DATABASE \`${database}\``);
       databases.push(database);
-      const make = (pool: mysql.Pool) => createMysqlStore({ pool, ...options });
+      const make = (pool: mysql.Pool) => createMysqlStore({ pool, claimMode, ...options });
       const store = make(newPool(database));
       await store.migrate();
       const writer = newPool(database);
@@ -66,7 +66,8 @@ function mysqlHarness(): StoreHarness {
   };
 }
 
-storeContract(mysqlHarness());
+storeContract(mysqlHarness('lease'));
+storeContract(mysqlHarness('lock'));
 
 describe('mysql store: setup, sessions and time', () => {
   const pools: mysql.Pool[] = [];

@@ -2,6 +2,7 @@ import { invalidOption } from '../../core/errors.js';
 import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
 import { resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
 import type { MysqlPoolLike } from './driver.js';
+import type { MysqlClaimMode } from './sql.js';
 
 export interface MysqlStoreOptions extends CommonStoreOptions, LayoutOptions {
   /** A mysql2 promise Pool (`createPool` from `mysql2/promise`), or anything with `query` and `getConnection`. */
@@ -12,12 +13,20 @@ export interface MysqlStoreOptions extends CommonStoreOptions, LayoutOptions {
   schema?: string;
   /** Server-side timeout of each statement the relay runs (claim, acknowledge, cleanup). Default 10 s. */
   queryTimeoutMs?: number;
+  /**
+   * `lease` (default): a claim stamps a lease and commits at once; nothing stays open while the
+   * producer runs. `lock`: the claim transaction holds the rows' locks until the batch is
+   * acknowledged (about twice the drain rate; one pooled connection per claim loop while it
+   * publishes). Either way the server ends a paused relay's transaction after `claimTimeoutMs`.
+   */
+  claimMode?: MysqlClaimMode;
 }
 
 export interface ResolvedMysqlOptions extends ResolvedCommonStoreOptions {
   pool: MysqlPoolLike;
   layout: TableLayout;
   queryTimeoutMs: number;
+  claimMode: MysqlClaimMode;
   /** Generated column holding the dedup key while the message is pending (quoted). */
   pendingDedup: string;
 }
@@ -44,7 +53,9 @@ export function resolveMysqlOptions(o: MysqlStoreOptions): ResolvedMysqlOptions 
   if (!(Number.isInteger(queryTimeoutMs) && queryTimeoutMs > 0)) {
     throw invalidOption('queryTimeoutMs', queryTimeoutMs, 'must be a positive integer');
   }
-  return { ...common, pool, layout, queryTimeoutMs, pendingDedup: layout.quote(PENDING_DEDUP_COLUMN) };
+  const claimMode = o.claimMode ?? 'lease';
+  if (claimMode !== 'lease' && claimMode !== 'lock') throw invalidOption('claimMode', claimMode, "must be 'lease' or 'lock'");
+  return { ...common, pool, layout, queryTimeoutMs, claimMode, pendingDedup: layout.quote(PENDING_DEDUP_COLUMN) };
 }
 
 /** Options of the inbox and schedules tables. */

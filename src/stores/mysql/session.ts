@@ -13,21 +13,47 @@ import type { MysqlConnectionLike, MysqlPoolLike } from './driver.js';
  * of keeping the claimed rows locked for hours. The session's own value is restored after.
  */
 export async function shortTransaction<T>(pool: MysqlPoolLike, idleBoundS: number, fn: (conn: MysqlConnectionLike) => Promise<T>): Promise<T> {
-  const conn = await pool.getConnection();
+  const conn = await beginBounded(pool, idleBoundS);
   let result: T;
+  try {
+    result = await fn(conn);
+  } catch (error) {
+    await abandon(conn);
+    throw error;
+  }
+  await endBounded(conn);
+  return result;
+}
+
+/** Opens the bounded READ COMMITTED transaction of `shortTransaction` and hands over its connection. */
+export async function beginBounded(pool: MysqlPoolLike, idleBoundS: number): Promise<MysqlConnectionLike> {
+  const conn = await pool.getConnection();
   try {
     await conn.query(`SET @txbox_wait_timeout = @@SESSION.wait_timeout, SESSION wait_timeout = ${idleBoundS}`);
     await conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
     await conn.query('START TRANSACTION');
-    result = await fn(conn);
+  } catch (error) {
+    conn.destroy();
+    throw error;
+  }
+  return conn;
+}
+
+/** Commits, restores the session and returns the connection to the pool; throws if the commit failed. */
+export async function endBounded(conn: MysqlConnectionLike): Promise<void> {
+  try {
     await conn.query('COMMIT');
   } catch (error) {
-    await conn.query('ROLLBACK').then(() => restore(conn), () => conn.destroy());
+    conn.destroy();
     throw error;
   }
   // Committed: a failure to restore the session only costs this connection, not the result.
   await restore(conn);
-  return result;
+}
+
+/** Rolls back and returns the connection, or closes it if even that fails. Never throws. */
+export async function abandon(conn: MysqlConnectionLike): Promise<void> {
+  await conn.query('ROLLBACK').then(() => restore(conn), () => conn.destroy());
 }
 
 async function restore(conn: MysqlConnectionLike): Promise<void> {

@@ -42,13 +42,17 @@ export const isoUtc = (column: string) => `DATE_FORMAT(${column}, '%Y-%m-%dT%H:%
 /** A Date as UTC DATETIME text (to go through `CAST(? AS DATETIME(n))`), whatever the driver's `timezone` option. */
 export const utcDatetime = (d: Date) => d.toISOString().slice(0, 23).replace('T', ' ');
 
+/** How a relay holds what it claimed: a lease stamped on the rows, or the claim transaction's row locks. */
+export type MysqlClaimMode = 'lease' | 'lock';
+
 /** The relay's statements. Position and id lists are expanded to one placeholder per element. */
-export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutMs: number) {
+export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutMs: number, mode: MysqlClaimMode) {
   const { c, table } = l;
   const t = (sql: string) => timed(sql, timeoutMs);
   const pending = `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL`;
   const clearLease = `${c.leaseToken} = NULL, ${c.leaseUntil} = NULL`;
-  const owned = (n: number) => `${c.position} IN (${placeholders(n)}) AND ${c.leaseToken} = ?`;
+  // A lease is fenced by its token (the last parameter); a lock-mode claim by its transaction.
+  const owned = (n: number) => `${c.position} IN (${placeholders(n)})${mode === 'lease' ? ` AND ${c.leaseToken} = ?` : ''}`;
   return {
     /** Params: limit. Locks the candidates; rows locked by another claim are skipped, not waited for. */
     candidates: t(
@@ -61,19 +65,19 @@ export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutM
     },
     /** Params: token, lease length in microseconds, positions. */
     lease: (n: number) => t(`UPDATE ${table} SET ${c.leaseToken} = ?, ${c.leaseUntil} = ${NOW} + INTERVAL ? MICROSECOND WHERE ${c.position} IN (${placeholders(n)})`),
-    /** Params: positions, token. */
+    /** Params: positions, then the token in lease mode. */
     done: (n: number) =>
       t(
         markProcessed
           ? `UPDATE ${table} SET ${c.processedAt} = ${NOW}, ${clearLease} WHERE ${owned(n)}`
           : `DELETE FROM ${table} WHERE ${owned(n)}`,
       ),
-    /** Params: error, retry delay in microseconds, positions, token. */
+    /** Params: error, retry delay in microseconds, positions, then the token in lease mode. */
     retry: (n: number) =>
       t(`UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.availableAt} = ${NOW} + INTERVAL ? MICROSECOND, ${clearLease} WHERE ${owned(n)}`),
-    /** Params: error, positions, token. */
+    /** Params: error, positions, then the token in lease mode. */
     bury: (n: number) => t(`UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.deadAt} = ${NOW}, ${clearLease} WHERE ${owned(n)}`),
-    /** Params: positions, token. */
+    /** Params: positions, then the token in lease mode. */
     release: (n: number) => t(`UPDATE ${table} SET ${clearLease} WHERE ${owned(n)}`),
   };
 }

@@ -26,10 +26,12 @@ const IDS_PER_STATEMENT = 1000;
 export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
   const o = resolveMysqlOptions(options);
   const { pool, layout } = o;
-  const relay = relayStatements(layout, o.completion === 'markProcessed', o.queryTimeoutMs);
+  const relay = relayStatements(layout, o.completion === 'markProcessed', o.queryTimeoutMs, o.claimMode);
   const maintenance = maintenanceStatements(layout, o.queryTimeoutMs);
   const schema = mysqlSchema(layout, o.pendingDedup);
   const wakes = new WakeChannel();
+  // In lock mode the server's wait_timeout, in whole seconds, is what ends a paused relay's claim.
+  const claimTimeoutMs = o.claimMode === 'lock' ? Math.max(1, Math.ceil(o.claimTimeoutMs / 1000)) * 1000 : o.claimTimeoutMs;
   const { write, replacePending } = mysqlWriter(layout, o.pendingDedup);
 
   const byIdChunks = async (ids: readonly string[], fn: (chunk: readonly string[]) => Promise<number>) => {
@@ -56,7 +58,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
   return {
     key: { kind: 'mysql', name: o.name },
     completion: o.completion,
-    claimTimeoutMs: o.claimTimeoutMs,
+    claimTimeoutMs,
     wakes,
     write,
     replacePending,
@@ -75,7 +77,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
       wakes.nudge();
       return result;
     },
-    claim: ({ limit }) => claimBatch(pool, relay, limit, o.claimTimeoutMs),
+    claim: ({ limit }) => claimBatch(pool, relay, limit, claimTimeoutMs, o.claimMode),
     settle: (batch, s) => settleBatch(pool, relay, batch as MysqlBatch, s),
     async cleanup(maxAgeMs, limit) {
       // Pick with a plain read, then delete by primary key: a range DELETE would take gap locks
