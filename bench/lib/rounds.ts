@@ -1,3 +1,5 @@
+import { createRelay, type OutboxStore } from '../../src/core/index.js';
+import { waitUntil } from './log.js';
 import { best, median, rate, ratio } from './stats.js';
 
 /** A count done in a time, and its rate. */
@@ -51,4 +53,18 @@ export async function inRounds<R>(names: readonly string[], rounds: number, run:
   }
   const valid = perRound.filter((x): x is number => x !== null);
   return { runs, ratio_per_round: perRound, ratio_median: valid.length ? median(valid) : null };
+}
+
+/** Starts one relay (batch 500, no-op producer) on a store holding `n` pending messages and times it until all are acknowledged. */
+export async function relayDrainRate(store: OutboxStore, n: number, what: string): Promise<Rate> {
+  let done = 0;
+  const relay = createRelay({ store, producer: () => {}, batchSize: 500, onEvent: (e) => void (e.type === 'batch.settled' && (done += e.delivered)) });
+  const start = performance.now();
+  relay.start();
+  try {
+    await waitUntil(() => done >= n, 120_000, `${n} messages drained from ${what}`, 1);
+    return since(done, start);
+  } finally {
+    await relay.stop();
+  }
 }

@@ -1,9 +1,9 @@
 import mysql from 'mysql2/promise';
-import { createOutbox, createRelay, uuidv7 } from '../../src/core/index.js';
+import { createOutbox, uuidv7 } from '../../src/core/index.js';
 import { createMysqlStore, type MysqlStore } from '../../src/stores/mysql/index.js';
 import type { BenchConfig } from '../lib/args.js';
-import { progress, waitUntil } from '../lib/log.js';
-import { inRounds, pickBest, since, type Compared, type Rate } from '../lib/rounds.js';
+import { progress } from '../lib/log.js';
+import { inRounds, pickBest, relayDrainRate, since, type Compared, type Rate } from '../lib/rounds.js';
 import { runClosedLoopNoClient } from '../lib/writers.js';
 import { orderMessage } from './write.js';
 
@@ -90,14 +90,7 @@ async function drainWorkload(pool: mysql.Pool, lease: MysqlStore, cfg: BenchConf
   const lock = createMysqlStore({ pool, table: 'my_txbox', claimMode: 'lock' });
   const relayDrain = async (store: MysqlStore): Promise<Rate> => {
     await load('my_txbox');
-    let done = 0;
-    const relay = createRelay({ store, producer: () => {}, batchSize: 500, onEvent: (e) => void (e.type === 'batch.settled' && (done += e.delivered)) });
-    const start = performance.now();
-    relay.start();
-    await waitUntil(() => done >= n, 120_000, `${n} messages drained from MariaDB`, 1);
-    const run = since(done, start);
-    await relay.stop();
-    return run;
+    return relayDrainRate(store, n, 'MariaDB');
   };
   const load = async (table: string) => {
     await pool.query(`TRUNCATE ${table}`);

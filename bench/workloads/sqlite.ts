@@ -2,11 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createOutbox, createRelay, uuidv7 } from '../../src/core/index.js';
+import { createOutbox, uuidv7 } from '../../src/core/index.js';
 import { createSqliteStore, type SqliteStore } from '../../src/stores/sqlite/index.js';
 import type { BenchConfig } from '../lib/args.js';
-import { progress, waitUntil } from '../lib/log.js';
-import { inRounds, pickBest, since, type Compared, type Rate } from '../lib/rounds.js';
+import { progress } from '../lib/log.js';
+import { inRounds, pickBest, relayDrainRate, since, type Compared, type Rate } from '../lib/rounds.js';
 import { orderMessage } from './write.js';
 
 export interface SqliteResult {
@@ -100,14 +100,7 @@ async function drainWorkload(db: Database.Database, store: SqliteStore, cfg: Ben
     },
     txbox_b500: async () => {
       load('sq_txbox');
-      let done = 0;
-      const relay = createRelay({ store, producer: () => {}, batchSize: 500, onEvent: (e) => void (e.type === 'batch.settled' && (done += e.delivered)) });
-      const start = performance.now();
-      relay.start();
-      await waitUntil(() => done >= n, 120_000, `${n} messages drained from SQLite`, 1);
-      const run = since(done, start);
-      await relay.stop();
-      return run;
+      return relayDrainRate(store, n, 'SQLite');
     },
   };
   const result = await inRounds(Object.keys(variants), cfg.shortRounds, async (name) => {
