@@ -1,4 +1,7 @@
 import type pg from 'pg';
+import type { BenchDatabase } from './pg.js';
+import type { DrainRun } from './relays.js';
+import { rate } from './stats.js';
 /**
  * The hand-written outbox: what an expert writes with no library, on a table made by the same
  * DDL as txbox's. These loops are the limit each txbox figure is divided by.
@@ -46,6 +49,42 @@ export async function rawDrainBatch(
     await client.query('ROLLBACK').catch(() => {});
     throw error;
   }
+}
+
+export interface RawDrainOptions {
+  batchSize?: number;
+  /** Commit without waiting for the WAL flush, as the relay does. */
+  asyncCommit?: boolean;
+  /** What each loop does with a batch before deleting it. Default: nothing. */
+  produce?: Parameters<typeof rawDrainBatch>[3];
+}
+
+/**
+ * The hand-written drain: `consumers` loops of SELECT ... FOR UPDATE SKIP LOCKED LIMIT 500, the
+ * producer, DELETE, COMMIT, until `n` messages are gone.
+ */
+export async function rawDrain(db: BenchDatabase, table: string, n: number, consumers: number, o: RawDrainOptions = {}): Promise<DrainRun> {
+  const { batchSize = 500, asyncCommit = false, produce = () => {} } = o;
+  const pool = db.pool(consumers + 1);
+  const clients = await Promise.all(Array.from({ length: consumers }, () => pool.connect()));
+  let drained = 0;
+  let batches = 0;
+  const start = performance.now();
+  await Promise.all(
+    clients.map(async (client) => {
+      for (;;) {
+        const got = await rawDrainBatch(client, table, batchSize, produce, asyncCommit);
+        if (got === 0) return;
+        drained += got;
+        batches++;
+      }
+    }),
+  );
+  const ms = performance.now() - start;
+  clients.forEach((c) => c.release());
+  await db.close(pool);
+  if (drained !== n) throw new Error(`raw drain took ${drained} of ${n} messages`);
+  return { messages: drained, ms: Math.round(ms), msgs_per_s: rate(drained, ms), batches };
 }
 
 export interface RawConsumerOptions {

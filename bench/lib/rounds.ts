@@ -37,19 +37,26 @@ export interface RoundsResult<R> {
 
 /**
  * Runs every variant once per round, rotating their order so none always runs first, and
- * compares the best txbox variant with the best hand-written one within each round. Variant
- * names start with `txbox` or `raw`; others (a baseline) are run and reported, not compared.
+ * compares the best txbox variant with the best hand-written one within each round. Variants
+ * are told apart by name prefix (`txbox` and `raw` unless `compared` says otherwise); others (a
+ * baseline) are run and reported, not compared.
  */
-export async function inRounds<R>(names: readonly string[], rounds: number, run: (name: string) => Promise<R>, score: (r: R) => number): Promise<RoundsResult<R>> {
+export async function inRounds<R>(
+  names: readonly string[],
+  rounds: number,
+  run: (name: string, round: number) => Promise<R>,
+  score: (r: R) => number,
+  compared = { txbox: 'txbox', raw: 'raw' },
+): Promise<RoundsResult<R>> {
   const runs: Record<string, R[]> = Object.fromEntries(names.map((n) => [n, []]));
   const perRound: (number | null)[] = [];
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(k + round) % names.length]!;
-      runs[name]!.push(await run(name));
+      runs[name]!.push(await run(name, round));
     }
     const bestOf = (prefix: string) => Math.max(...names.filter((n) => n.startsWith(prefix)).map((n) => score(runs[n]![round]!)));
-    perRound.push(ratio(bestOf('txbox'), bestOf('raw')));
+    perRound.push(ratio(bestOf(compared.txbox), bestOf(compared.raw)));
   }
   const valid = perRound.filter((x): x is number => x !== null);
   return { runs, ratio_per_round: perRound, ratio_median: valid.length ? median(valid) : null };

@@ -1,9 +1,10 @@
 import type { BenchConfig } from '../lib/args.js';
 import { progress } from '../lib/log.js';
 import { bulkLoad, makeStore, type BenchDatabase } from '../lib/pg.js';
-import { rawDrainBatch } from '../lib/raw.js';
+import { rawDrain } from '../lib/raw.js';
+import { inRounds } from '../lib/rounds.js';
 import { drainWithRelays, type DrainRun } from '../lib/relays.js';
-import { best, median, rate, ratio } from '../lib/stats.js';
+import { best, ratio } from '../lib/stats.js';
 import { openNats } from '../brokers/nats.js';
 import { openRabbitMq, type BrokerRig } from '../brokers/rabbitmq.js';
 
@@ -19,29 +20,6 @@ interface BrokerFigures {
 }
 
 export type BrokerResult = Record<string, BrokerFigures | { error: string }>;
-
-/** The hand-written end to end: SKIP LOCKED batch of 500, publish all with confirms, DELETE, COMMIT. */
-async function rawToBroker(db: BenchDatabase, rig: BrokerRig, loops: number): Promise<DrainRun> {
-  const pool = db.pool(loops + 1);
-  const clients = await Promise.all(Array.from({ length: loops }, () => pool.connect()));
-  let drained = 0;
-  let batches = 0;
-  const start = performance.now();
-  await Promise.all(
-    clients.map(async (client) => {
-      for (;;) {
-        const got = await rawDrainBatch(client, TABLE, 500, (rows) => rig.publishRaw(rows));
-        if (got === 0) return;
-        drained += got;
-        batches++;
-      }
-    }),
-  );
-  const ms = performance.now() - start;
-  clients.forEach((c) => c.release());
-  await db.close(pool);
-  return { messages: drained, ms: Math.round(ms), msgs_per_s: rate(drained, ms), batches };
-}
 
 /**
  * Workload 4: the same backlog delivered to a broker with confirms, by the txbox relay with its
@@ -64,35 +42,32 @@ export async function runBroker(db: BenchDatabase, cfg: BenchConfig): Promise<Br
     }
     try {
       const variants: Record<string, { setup: string; run: () => Promise<DrainRun> }> = {
-        raw: { setup: 'hand-written loop: batch 500, publish all, wait for every confirm, DELETE, COMMIT', run: () => rawToBroker(db, rig, 1) },
-        raw_2: { setup: 'two hand-written loops sharing the broker connection', run: () => rawToBroker(db, rig, 2) },
+        raw: { setup: 'hand-written loop: batch 500, publish all, wait for every confirm, DELETE, COMMIT', run: () => rawDrain(db, TABLE, n, 1, { produce: (rows) => rig.publishRaw(rows) }) },
+        raw_2: { setup: 'two hand-written loops sharing the broker connection', run: () => rawDrain(db, TABLE, n, 2, { produce: (rows) => rig.publishRaw(rows) }) },
         txbox_default: { setup: 'relay defaults (batch 100) + transport defaults (maxInFlight 64)', run: () => drainWithRelays(db, TABLE, n, { relays: 1 }, rig.producer()) },
         txbox_b500_inflight500: { setup: 'relay batchSize 500 + transport maxInFlight 500', run: () => drainWithRelays(db, TABLE, n, { relays: 1, batchSize: 500 }, rig.producer(500)) },
         txbox_b500_inflight500_c2: { setup: 'relay batchSize 500, concurrency 2 + transport maxInFlight 500', run: () => drainWithRelays(db, TABLE, n, { relays: 1, batchSize: 500, concurrency: 2 }, rig.producer(500)) },
       };
-      const runs: Record<string, DrainRun[]> = {};
       const names = Object.keys(variants);
       // Brokers share the two cores with PostgreSQL and the relay, and move the most: more rounds.
-      const rounds = cfg.shortRounds;
-      for (let round = 0; round < rounds; round++) {
-        for (let k = 0; k < names.length; k++) {
-          const name = names[(k + round) % names.length]!;
+      const { runs, ratio_per_round, ratio_median } = await inRounds(
+        names,
+        cfg.shortRounds,
+        async (name, round) => {
           await bulkLoad(admin, TABLE, n);
           await rig.purge();
           const run = await variants[name]!.run();
           const arrived = await rig.count();
           if (arrived < n) throw new Error(`${rig.name} ${name}: ${arrived} of ${n} messages arrived`);
-          (runs[name] ??= []).push(run);
           progress(`broker ${rig.name} ${name} round ${round + 1}: ${run.msgs_per_s} msgs/s`);
-        }
-      }
+          return run;
+        },
+        (r) => r.msgs_per_s,
+      );
       const variantsOut: BrokerFigures['variants'] = {};
       for (const name of names) variantsOut[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
       const bestOf = (prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => variantsOut[x]!.msgs_per_s));
-      const roundBest = (i: number, prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => runs[x]![i]!.msgs_per_s));
-      const perRound = Array.from({ length: rounds }, (_, i) => ratio(roundBest(i, 'txbox'), roundBest(i, 'raw')));
-      const valid = perRound.filter((x): x is number => x !== null);
-      out[rig.name] = { variants: variantsOut, ratio: ratio(bestOf('txbox'), bestOf('raw')), ratio_per_round: perRound, ratio_median: valid.length ? median(valid) : null };
+      out[rig.name] = { variants: variantsOut, ratio: ratio(bestOf('txbox'), bestOf('raw')), ratio_per_round, ratio_median };
     } finally {
       await rig.purge().catch(() => {});
       await rig.close();

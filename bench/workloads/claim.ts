@@ -3,10 +3,9 @@ import { resolveLayout } from '../../src/stores/shared/layout.js';
 import type { BenchConfig } from '../lib/args.js';
 import { progress } from '../lib/log.js';
 import { bulkLoad, makeStore, type BenchDatabase } from '../lib/pg.js';
-import { rawClaimSql } from '../lib/raw.js';
+import { rawClaimSql, rawDrain } from '../lib/raw.js';
 import { drainWithRelays } from '../lib/relays.js';
 import { median, ratio } from '../lib/stats.js';
-import { rawDrain } from './drain.js';
 
 const TABLE = 'claim_outbox';
 const KEYINGS = { unkeyed: 0, keys_1000: 1000, keys_10: 10 } as const;

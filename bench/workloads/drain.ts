@@ -1,35 +1,12 @@
 import type { BenchConfig } from '../lib/args.js';
 import { progress } from '../lib/log.js';
 import { bulkLoad, countRows, makeStore, type BenchDatabase } from '../lib/pg.js';
-import { rawDrainBatch } from '../lib/raw.js';
+import { rawDrain } from '../lib/raw.js';
 import { describeSpec, drainWithRelays, type DrainRun, type RelaySpec } from '../lib/relays.js';
-import { best, median, rate, ratio } from '../lib/stats.js';
+import { inRounds } from '../lib/rounds.js';
+import { best, ratio } from '../lib/stats.js';
 
 const TABLE = 'drain_outbox';
-
-/** The hand-written drain: `consumers` loops of SELECT ... FOR UPDATE SKIP LOCKED LIMIT 500 + DELETE. */
-export async function rawDrain(db: BenchDatabase, table: string, n: number, consumers: number, batchSize = 500, asyncCommit = false): Promise<DrainRun> {
-  const pool = db.pool(consumers + 1);
-  const clients = await Promise.all(Array.from({ length: consumers }, () => pool.connect()));
-  let drained = 0;
-  let batches = 0;
-  const start = performance.now();
-  await Promise.all(
-    clients.map(async (client) => {
-      for (;;) {
-        const got = await rawDrainBatch(client, table, batchSize, () => {}, asyncCommit);
-        if (got === 0) return;
-        drained += got;
-        batches++;
-      }
-    }),
-  );
-  const ms = performance.now() - start;
-  clients.forEach((c) => c.release());
-  await db.close(pool);
-  if (drained !== n) throw new Error(`raw drain took ${drained} of ${n} messages`);
-  return { messages: drained, ms: Math.round(ms), msgs_per_s: rate(drained, ms), batches };
-}
 
 export const TXBOX_DRAIN_SPECS: Record<string, RelaySpec> = {
   txbox_default: { relays: 1 },
@@ -64,25 +41,27 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
   const variants: Record<string, { setup: string; run: () => Promise<DrainRun> }> = {
     raw_1: { setup: '1 hand-written loop, batch 500', run: () => rawDrain(db, TABLE, n, 1) },
     raw_2: { setup: '2 hand-written loops, batch 500', run: () => rawDrain(db, TABLE, n, 2) },
-    rawasync_1: { setup: '1 hand-written loop, batch 500, commit without waiting for the WAL flush (as the relay does)', run: () => rawDrain(db, TABLE, n, 1, 500, true) },
+    rawasync_1: { setup: '1 hand-written loop, batch 500, commit without waiting for the WAL flush (as the relay does)', run: () => rawDrain(db, TABLE, n, 1, { asyncCommit: true }) },
   };
   for (const [name, spec] of Object.entries(TXBOX_DRAIN_SPECS)) {
     variants[name] = { setup: describeSpec(spec), run: () => drainWithRelays(db, TABLE, n, spec) };
   }
-  const runs: Record<string, DrainRun[]> = {};
   const names = Object.keys(variants);
-  const rounds = cfg.shortRounds;
-  for (let round = 0; round < rounds; round++) {
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(k + round) % names.length]!;
+  const { runs, ratio_per_round, ratio_median } = await inRounds(
+    names,
+    cfg.shortRounds,
+    async (name, round) => {
       await bulkLoad(admin, TABLE, n);
       const run = await variants[name]!.run();
       const left = await countRows(admin, TABLE);
       if (left !== 0) throw new Error(`${name} left ${left} rows behind`);
-      (runs[name] ??= []).push(run);
       progress(`drain ${name} round ${round + 1}: ${run.msgs_per_s} msgs/s (${run.ms} ms, ${run.batches} batches)`);
-    }
-  }
+      return run;
+    },
+    (r) => r.msgs_per_s,
+    // rawasync_1 is reported beside the plain loops, not compared as one of them.
+    { txbox: 'txbox_', raw: 'raw_' },
+  );
   await db.close(admin);
   const out: DrainResult['variants'] = {};
   for (const name of names) {
@@ -91,9 +70,6 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
   const bestOf = (prefix: string) => names.filter((x) => x.startsWith(prefix)).reduce((a, b) => (out[b]!.msgs_per_s > out[a]!.msgs_per_s ? b : a));
   const bestTxbox = bestOf('txbox_');
   const bestRaw = bestOf('raw_');
-  const roundBest = (round: number, prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => runs[x]![round]!.msgs_per_s));
-  const perRound = Array.from({ length: rounds }, (_, i) => ratio(roundBest(i, 'txbox_'), roundBest(i, 'raw_')));
-  const valid = perRound.filter((x): x is number => x !== null);
   return {
     messages: n,
     variants: out,
@@ -102,7 +78,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     ratio: ratio(out[bestTxbox]!.msgs_per_s, out[bestRaw]!.msgs_per_s),
     ratio_single_loop: ratio(out.txbox_b500!.msgs_per_s, out.raw_1!.msgs_per_s),
     ratio_vs_async_raw: ratio(out[bestTxbox]!.msgs_per_s, out.rawasync_1!.msgs_per_s),
-    ratio_per_round: perRound,
-    ratio_median: valid.length ? median(valid) : null,
+    ratio_per_round,
+    ratio_median,
   };
 }

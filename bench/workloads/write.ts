@@ -4,7 +4,8 @@ import type { BenchConfig } from '../lib/args.js';
 import { progress } from '../lib/log.js';
 import { createBusinessTable, insertOrderSql, makeStore, type BenchDatabase } from '../lib/pg.js';
 import { rawInsertSql } from '../lib/raw.js';
-import { best, median, ratio } from '../lib/stats.js';
+import { inRounds } from '../lib/rounds.js';
+import { best, ratio } from '../lib/stats.js';
 import { inTransaction, runClosedLoop, type WriteRun } from '../lib/writers.js';
 
 /** The message every writer sends with its business row. */
@@ -52,33 +53,28 @@ export async function runWrite(db: BenchDatabase, cfg: BenchConfig): Promise<Wri
         await outbox.send(c, orderMessage(i));
       }),
   };
-  const names = Object.keys(variants) as WriteVariant[];
-  const runs: Record<WriteVariant, WriteRun[]> = { business_only: [], raw_outbox: [], txbox_send: [] };
-  const perRound: (number | null)[] = [];
-
   // Warm-up: connections, JIT and the server's caches, so the first variant is not penalised.
   await runClosedLoop(pool, cfg.writers, Math.min(500, cfg.writeTx), variants.txbox_send);
-  for (let round = 0; round < cfg.shortRounds; round++) {
-    // Rotate the order so no variant always runs first (or after the same neighbour).
-    const order = names.map((_, k) => names[(k + round) % names.length]!);
-    for (const name of order) {
+  const { runs, ratio_per_round, ratio_median } = await inRounds(
+    Object.keys(variants),
+    cfg.shortRounds,
+    async (name, round) => {
       await pool.query('TRUNCATE orders, write_txbox, write_raw');
       await pool.query('CHECKPOINT');
-      const run = await runClosedLoop(pool, cfg.writers, cfg.writeTx, variants[name]);
-      runs[name].push(run);
+      const run = await runClosedLoop(pool, cfg.writers, cfg.writeTx, variants[name as WriteVariant]);
       progress(`write ${name} round ${round + 1}: ${run.tx_per_s} tx/s, p50 ${run.latency.p50_ms} ms, p99 ${run.latency.p99_ms} ms`);
-    }
-    perRound.push(ratio(runs.txbox_send[round]!.tx_per_s, runs.raw_outbox[round]!.tx_per_s));
-  }
+      return run;
+    },
+    (r) => r.tx_per_s,
+  );
   await db.close(pool);
 
-  const pick = (name: WriteVariant) => ({ ...best(runs[name], (r) => r.tx_per_s), runs_tx_per_s: runs[name].map((r) => r.tx_per_s) });
+  const pick = (name: WriteVariant) => ({ ...best(runs[name]!, (r) => r.tx_per_s), runs_tx_per_s: runs[name]!.map((r) => r.tx_per_s) });
   const result = { business_only: pick('business_only'), raw_outbox: pick('raw_outbox'), txbox_send: pick('txbox_send') };
-  const valid = perRound.filter((x): x is number => x !== null);
   return {
     variants: result,
     ratio: ratio(result.txbox_send.tx_per_s, result.raw_outbox.tx_per_s),
-    ratio_per_round: perRound,
-    ratio_median: valid.length ? median(valid) : null,
+    ratio_per_round,
+    ratio_median,
   };
 }
