@@ -1,27 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
-import { waitAtMost } from '../util.js';
 import { freePort } from './ports.js';
-import { spawnServer, type ServerProcess } from './spawned.js';
+import { ownDatabase, type OwnDatabase } from './own-database.js';
 import { serverUser } from './users.js';
 
 const SERVER = process.env.TXBOX_MARIADBD ?? '/usr/sbin/mariadbd';
 const INSTALL = process.env.TXBOX_MARIADB_INSTALL_DB ?? 'mariadb-install-db';
 
-/** A MariaDB server of the harness's own, in a temp directory on a spare port (see OwnPostgres). */
-export interface OwnMariadb {
-  readonly port: number;
-  url(port?: number): string;
-  start(): Promise<void>;
-  stop(mode: 'fast' | 'crash'): Promise<void>;
-  freeze(): void;
-  thaw(): void;
-  readonly running: boolean;
-  dispose(): Promise<void>;
-}
+/** The harness's own MariaDB (see OwnDatabase). */
+export type OwnMariadb = OwnDatabase;
 
 export async function ownMariadb(): Promise<OwnMariadb> {
   const user = serverUser('mysql');
@@ -46,7 +36,6 @@ export async function ownMariadb(): Promise<OwnMariadb> {
     // A committed transaction reaches the OS at once; the scenarios crash the server, never the machine.
     '--innodb-flush-log-at-trx-commit=2',
   ];
-  let server: ServerProcess | undefined;
   let created = false;
 
   const ready = async () => {
@@ -63,31 +52,5 @@ export async function ownMariadb(): Promise<OwnMariadb> {
     }
   };
 
-  const own: OwnMariadb = {
-    port,
-    url,
-    get running() {
-      return server !== undefined;
-    },
-    async start() {
-      if (server) return;
-      server = spawnServer(SERVER, args, { cwd: dir, logFile: join(dir, 'server.log'), ...asUser });
-      if (!(await waitAtMost(ready, 60_000, 100))) {
-        await own.stop('crash');
-        throw new Error(`MariaDB did not start on port ${port}; see ${join(dir, 'server.log')}`);
-      }
-    },
-    async stop(mode) {
-      const s = server;
-      server = undefined;
-      if (s) await s.stop(mode === 'fast' ? 'SIGTERM' : 'SIGKILL', 30_000);
-    },
-    freeze: () => server?.signal('SIGSTOP'),
-    thaw: () => server?.signal('SIGCONT'),
-    async dispose() {
-      await own.stop('crash');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return own;
+  return ownDatabase({ name: 'MariaDB', port, url, dir, command: SERVER, args, fastStop: 'SIGTERM', ready, ...asUser });
 }

@@ -1,32 +1,16 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { waitAtMost } from '../util.js';
 import { freePort } from './ports.js';
-import { spawnServer, type ServerProcess } from './spawned.js';
+import { ownDatabase, type OwnDatabase } from './own-database.js';
 import { serverUser } from './users.js';
 
 const BIN = process.env.TXBOX_PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
-/**
- * A PostgreSQL server of the harness's own: a fresh cluster in a temp directory on a spare port,
- * which scenarios may crash, restart or freeze without touching anyone else's server.
- */
-export interface OwnPostgres {
-  readonly port: number;
-  /** Connection URL of database `postgres` on this server (or through `port`, e.g. a proxy's). */
-  url(port?: number): string;
-  start(): Promise<void>;
-  /** `fast`: a clean shutdown; `crash`: SIGKILL to every server process (recovery runs at the next start). */
-  stop(mode: 'fast' | 'crash'): Promise<void>;
-  /** SIGSTOP / SIGCONT to every server process: connections stay open but nothing answers. */
-  freeze(): void;
-  thaw(): void;
-  readonly running: boolean;
-  dispose(): Promise<void>;
-}
+/** The harness's own PostgreSQL (see OwnDatabase). */
+export type OwnPostgres = OwnDatabase;
 
 export async function ownPostgres(): Promise<OwnPostgres> {
   if (!existsSync(join(BIN, 'postgres'))) throw new Error(`PostgreSQL binaries not found in ${BIN} (set TXBOX_PG_BIN)`);
@@ -55,7 +39,6 @@ export async function ownPostgres(): Promise<OwnPostgres> {
     logging_collector: 'off',
   };
   const args = ['-D', data, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  let server: ServerProcess | undefined;
 
   const ready = async () => {
     const client = new pg.Client({ connectionString: url(), connectionTimeoutMillis: 1000 });
@@ -71,32 +54,6 @@ export async function ownPostgres(): Promise<OwnPostgres> {
     }
   };
 
-  const own: OwnPostgres = {
-    port,
-    url,
-    get running() {
-      return server !== undefined;
-    },
-    async start() {
-      if (server) return;
-      server = spawnServer(join(BIN, 'postgres'), args, { cwd: dir, logFile: join(dir, 'server.log'), ...asUser });
-      if (!(await waitAtMost(ready, 60_000, 100))) {
-        await own.stop('crash');
-        throw new Error(`PostgreSQL did not start on port ${port}; see ${join(dir, 'server.log')}`);
-      }
-    },
-    async stop(mode) {
-      const s = server;
-      server = undefined;
-      // SIGINT is PostgreSQL's fast shutdown: active transactions roll back, the cluster is clean.
-      if (s) await s.stop(mode === 'fast' ? 'SIGINT' : 'SIGKILL', 30_000);
-    },
-    freeze: () => server?.signal('SIGSTOP'),
-    thaw: () => server?.signal('SIGCONT'),
-    async dispose() {
-      await own.stop('crash');
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-  return own;
+  // SIGINT is PostgreSQL's fast shutdown: active transactions roll back, the cluster is clean.
+  return ownDatabase({ name: 'PostgreSQL', port, url, dir, command: join(BIN, 'postgres'), args, fastStop: 'SIGINT', ready, ...asUser });
 }
