@@ -92,6 +92,8 @@ describe('mysql store: setup, sessions and time', () => {
     createMysqlStore({ pool: untouchable, table: 'events', columns: { key: 'partition_key' } });
     assert.throws(() => createMysqlStore({ pool: {} as MysqlPoolLike }), { code: 'INVALID_OPTION', field: 'pool' });
     assert.throws(() => createMysqlStore({ pool: untouchable, queryTimeoutMs: 0 }), { code: 'INVALID_OPTION', field: 'queryTimeoutMs' });
+    assert.throws(() => createMysqlStore({ pool: untouchable, claimMode: 'locks' as 'lock' }), { code: 'INVALID_OPTION', field: 'claimMode' });
+    assert.equal(createMysqlStore({ pool: untouchable, claimMode: 'lock', claimTimeoutMs: 1500 }).claimTimeoutMs, 2000, 'lock mode rounds up to whole seconds');
     assert.throws(() => createMysqlStore({ pool: untouchable, columns: { dedupKey: 'pending_dedup_key' } }), { code: 'INVALID_OPTION', field: 'columns.dedupKey' });
     assert.throws(() => createMysqlStore({ pool: untouchable, table: 'bad-name' }), { code: 'INVALID_OPTION', field: 'table' });
   });
