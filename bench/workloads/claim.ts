@@ -1,4 +1,4 @@
-import { lockClaimSql, pendingUpToSql } from '../../src/stores/postgres/sql.js';
+import { pendingUpToSql, scanSql } from '../../src/stores/postgres/sql.js';
 import { resolveLayout } from '../../src/stores/shared/layout.js';
 import type { BenchConfig } from '../lib/args.js';
 import { progress } from '../lib/log.js';
@@ -85,7 +85,7 @@ export async function runClaimCost(db: BenchDatabase, cfg: BenchConfig): Promise
   const keyings: ClaimCostResult['keyings'] = {};
   for (const [name, keys] of Object.entries(KEYINGS)) {
     await bulkLoad(admin, TABLE, n, keys);
-    const txboxClaim = await explain(db, { sql: lockClaimSql(layout), values: [500] }, (rows) => keyOrderStatement(pendingUpToSql(layout), rows));
+    const txboxClaim = await explain(db, { sql: scanSql(layout, 'lock', false), values: [500] }, (rows) => keyOrderStatement(pendingUpToSql(layout), rows));
     const rawClaim = await explain(db, { sql: rawClaimSql(TABLE), values: [500] });
     let txbox = 0;
     let raw = 0;

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../core/clock.js';
 import { TxboxError } from '../core/errors.js';
 import type { EncodedMessage, OutboxMessage } from '../core/message.js';
-import { keepKeyOrder } from '../core/ordering.js';
+import { claimInKeyOrderSync } from '../core/ordering.js';
 import type { ClaimedBatch, DeadLetter, OutboxStore, Settlement, SettleResult, WriteResult } from '../core/store.js';
 import { checkIds, resolveCommonStoreOptions, type CommonStoreOptions } from '../core/store-options.js';
 import { WakeChannel } from '../core/wake.js';
@@ -57,6 +57,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
   const pendingDedup = (key: string) => [...rows.values()].some((r) => isPending(r) && r.message.dedupKey === key);
 
+  /**
+   * Dedup keys written by transactions still open, as a unique index sees them: a second writer
+   * of the same key waits for the first to commit (then it is a duplicate) or roll back.
+   */
+  const inFlight = new Map<string, { tx: MemoryTransaction; done: Promise<void> }>();
+
   /** Checks at write time, as the SQL stores do, so `send()` reports duplicates at once. */
   const stage = (tx: MemoryTransaction, messages: readonly EncodedMessage[]): WriteResult => {
     const duplicates: string[] = [];
@@ -64,16 +70,45 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       if (byId.has(m.id) || tx.writes.some((w) => w.id === m.id)) {
         throw new TxboxError('DUPLICATE_ID', `a message with id ${m.id} already exists`, { field: 'id', value: m.id });
       }
-      if (m.dedupKey !== null && (pendingDedup(m.dedupKey) || tx.writes.some((w) => w.dedupKey === m.dedupKey))) duplicates.push(m.id);
-      else tx.writes.push(m);
+      if (m.dedupKey === null) {
+        tx.writes.push(m);
+        continue;
+      }
+      const holder = inFlight.get(m.dedupKey);
+      if (holder && holder.tx !== tx) {
+        // A database would wait here; a synchronous call cannot, and no synchronous store lets two transactions overlap.
+        throw new TxboxError('NOT_SUPPORTED', `another open transaction is writing dedup key ${m.dedupKey}: use send(), which waits for it`, { field: 'dedupKey', value: m.dedupKey });
+      }
+      if (holder || pendingDedup(m.dedupKey)) duplicates.push(m.id);
+      else reserve(tx, m);
     }
     return { duplicates };
   };
 
+  const reserve = (tx: MemoryTransaction, m: EncodedMessage) => {
+    let finish!: () => void;
+    const key = m.dedupKey!;
+    inFlight.set(key, { tx, done: new Promise((r) => (finish = r)) });
+    const end = () => {
+      inFlight.delete(key);
+      finish();
+    };
+    tx.onCommit.unshift(end);
+    tx.onRollback.push(end);
+    tx.writes.push(m);
+  };
+
+  /** Waits, as a unique index would, for other open transactions writing these dedup keys. */
+  const stageWaiting = async (tx: MemoryTransaction, messages: readonly EncodedMessage[]): Promise<WriteResult> => {
+    for (;;) {
+      const holder = messages.map((m) => (m.dedupKey === null ? undefined : inFlight.get(m.dedupKey))).find((h) => h && h.tx !== tx);
+      if (!holder) return stage(tx, messages);
+      await holder.done;
+    }
+  };
+
   const commit = (writes: readonly EncodedMessage[]) => {
     for (const m of writes) {
-      // Another transaction may have committed the same dedup key meanwhile: the first commit wins.
-      if (m.dedupKey !== null && pendingDedup(m.dedupKey)) continue;
       const now = clock.now();
       const row: Row = {
         position: nextPosition++,
@@ -138,28 +173,41 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         byId.delete(row.message.id);
         row.message = { ...m, dedupKey: row.message.dedupKey };
         row.availableAt = m.availableAt?.getTime() ?? now + m.delayMs;
+        // As in the SQL stores, the rewrite fences out the expired claim that held the old content.
+        row.leaseToken = null;
+        row.leaseUntil = 0;
         byId.set(m.id, row);
       });
       return true;
     },
-    write: async (tx, messages) => stage(tx, messages),
+    write: stageWaiting,
     writeSync: stage,
     async claim({ limit }) {
       const now = clock.now();
-      const candidates: Row[] = [];
-      for (const r of rows.values()) {
-        if (isPending(r) && r.availableAt <= now && r.leaseUntil <= now) candidates.push(r);
-        if (candidates.length >= limit) break;
-      }
-      const heads = (key: string, n: number) =>
-        [...rows.values()].filter((r) => isPending(r) && r.message.key === key).slice(0, n).map((r) => r.position);
-      const accepted = keepKeyOrder(candidates.map((r) => ({ position: r.position, key: r.message.key, row: r })), heads);
+      const claimable = (r: Row) => isPending(r) && r.availableAt <= now && r.leaseUntil <= now;
+      const { kept, hasMore } = claimInKeyOrderSync<number, { position: number; key: string | null; row: Row }>(
+        {
+          scan: (after, excluded, n) => {
+            const found: { position: number; key: string | null; row: Row }[] = [];
+            for (const r of rows.values()) {
+              if (found.length >= n) break;
+              if (claimable(r) && (after === null || (r.position > after && (r.message.key === null || !excluded.includes(r.message.key))))) {
+                found.push({ position: r.position, key: r.message.key, row: r });
+              }
+            }
+            return found;
+          },
+          heads: (wanted) =>
+            new Map([...wanted].map(([key, n]) => [key, [...rows.values()].filter((r) => isPending(r) && r.message.key === key).slice(0, n).map((r) => r.position)])),
+        },
+        limit,
+      );
       const token = String(nextToken++);
-      for (const { row } of accepted) {
+      for (const { row } of kept) {
         row.leaseToken = token;
         row.leaseUntil = now + common.claimTimeoutMs;
       }
-      const batch: MemoryBatch = { messages: accepted.map(({ row }) => toMessage(row)), hasMore: candidates.length >= limit, token };
+      const batch: MemoryBatch = { messages: kept.map(({ row }) => toMessage(row)), hasMore, token };
       return batch;
     },
     async settle(batch, s: Settlement): Promise<SettleResult> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createOutbox, createRelay, parsePayload, type OutboxMessage, type OutboxStore, type Settlement } from '../../src/core/index.js';
+import { encodeMessages } from '../../src/core/message.js';
 import { createRecordingProducer } from '../../src/testing/index.js';
 import { eventually, sleep } from '../support/env.js';
 import type { StoreHarness, StoreUnderTest } from './harness.js';
@@ -141,6 +142,61 @@ export function storeContract(harness: StoreHarness): void {
       await t.store.settle(only, { delivered: [], released: [], failed: [{ id: ids[0]!, error: 'x', retryInMs: 60_000, dead: false }] });
       await (await t.second()).settle(other!, settleAll(other!.messages));
       assert.equal((await claimAll(t.store)).messages.length, 0, 'a2 waits while a1 is in backoff');
+    });
+
+    it('lets other keys through while a key is blocked, however deep its backlog', async () => {
+      const t = await harness.create();
+      const limit = 5;
+      const backlog = (key: string, first: object = {}) => [{ topic: 't', key, payload: `${key}0`, ...first }, ...Array.from({ length: 5 * limit }, (_, n) => ({ topic: 't', key, payload: `${key}${n + 1}` }))];
+      const { ids } = await send(t, [...backlog('failing'), ...backlog('delayed', { delayMs: 60_000 }), ...backlog('held'), { topic: 't', key: 'x', payload: 'x' }, { topic: 't', payload: 'free' }]);
+      const head = (await t.store.claim({ limit: 1 }))!;
+      assert.deepEqual(head.messages.map((m) => m.id), [ids[0]]);
+      await t.store.settle(head, { delivered: [], released: [], failed: [{ id: ids[0]!, error: 'x', retryInMs: 60_000, dead: false }] });
+      // A second relay takes the held key's head and keeps it.
+      const other = await t.second();
+      const held = (await other.claim({ limit: 1 }))!;
+      assert.deepEqual(held.messages.map((m) => parsePayload(m)), ['held0']);
+      const next = (await t.store.claim({ limit }))!;
+      assert.deepEqual(next.messages.map((m) => parsePayload(m)), ['x', 'free'], 'in backoff, delayed and held heads hold back only their own keys');
+      await t.store.settle(next, settleAll(next.messages));
+      await other.settle(held, settleAll(held.messages));
+      const resumed = (await t.store.claim({ limit }))!;
+      assert.deepEqual(resumed.messages.map((m) => parsePayload(m)), ['held1', 'held2', 'held3', 'held4', 'held5'], 'the held key resumes in order');
+      await t.store.settle(resumed, settleAll(resumed.messages));
+    });
+
+    it('fences out a claim whose message a debounce rewrote after the claim expired', async () => {
+      const t = await harness.create({ claimTimeoutMs: 400 });
+      if (!t.store.replacePending) return;
+      await send(t, { topic: 't', payload: 'old', dedupKey: 'doc:1' });
+      const stale = (await t.store.claim({ limit: 10 }))!;
+      await sleep(t.store.claimTimeoutMs + 300);
+      const [rewrite] = encodeMessages({ topic: 't', payload: 'new', dedupKey: 'doc:1' });
+      let replaced = false;
+      await t.commit(async (tx) => (replaced = await t.store.replacePending!(tx, rewrite!)));
+      assert.equal(replaced, true, 'an expired claim does not hold the row');
+      const late = await t.store.settle(stale, settleAll(stale.messages)).then(
+        (r) => r.lost,
+        (e: { code?: string }) => (e.code === 'CLAIM_LOST' ? stale.messages.length : Promise.reject(e)),
+      );
+      assert.equal(late, 1, 'the zombie acknowledges nothing');
+      const fresh = await claimAll(t.store);
+      assert.deepEqual(fresh.messages.map((m) => [m.id, parsePayload(m)]), [[rewrite!.id, 'new']], 'the new content is still to be delivered');
+    });
+
+    it('leaves a claimed message alone when a debounce would rewrite it, without waiting for the claim', async () => {
+      const t = await harness.create();
+      if (!t.store.replacePending || harness.debounceWaitsForHeldClaims) return;
+      await send(t, { topic: 't', payload: 'old', dedupKey: 'doc:2' });
+      const held = (await t.store.claim({ limit: 10 }))!;
+      const [rewrite] = encodeMessages({ topic: 't', payload: 'new', dedupKey: 'doc:2' });
+      let replaced: boolean | undefined;
+      const attempt = t.commit(async (tx) => (replaced = await t.store.replacePending!(tx, rewrite!)));
+      const outcome = await Promise.race([attempt.then(() => 'answered'), sleep(2000).then(() => 'waited')]);
+      await t.store.settle(held, settleAll(held.messages));
+      await attempt;
+      assert.equal(outcome, 'answered', 'the claim may be held by the very consumer that debounces');
+      assert.equal(replaced, false, 'a held message takes no rewrite: the caller uses the follower slot');
     });
 
     it('lets a key flow again once its head is dead-lettered', async () => {

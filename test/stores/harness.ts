@@ -29,6 +29,11 @@ export interface StoreHarness {
   readonly name: string;
   /** The store keeps its messages in an SQL table (so schemaSql and custom names apply). */
   readonly sql: boolean;
+  /**
+   * A debounce onto a message a claim holds waits for that claim to end (MySQL's lock mode: InnoDB
+   * cannot tell a claim's row lock from another writer's), instead of taking the follower slot.
+   */
+  readonly debounceWaitsForHeldClaims?: boolean;
   create(options?: HarnessOptions): Promise<StoreUnderTest>;
   /** Drops everything the harness created. */
   close(): Promise<void>;

@@ -28,6 +28,7 @@ function mysqlHarness(claimMode: MysqlClaimMode): StoreHarness {
   return {
     name: `mysql (MariaDB, ${claimMode} claims)`,
     sql: true,
+    debounceWaitsForHeldClaims: claimMode === 'lock',
     async create(options: HarnessOptions = {}) {
       const database = uniqueName('txbox');
       await admin.query(`CREATE DATABASE \`${database}\``);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TxboxError } from '../../core/errors.js';
-import { keepKeyOrder } from '../../core/ordering.js';
+import { claimInKeyOrder, type KeyOrderScanner, type OrderCandidate } from '../../core/ordering.js';
 import type { ClaimedBatch, MessageFailure, Settlement, SettleResult } from '../../core/store.js';
 import { rowToMessage, type MessageRow } from '../shared/rows.js';
 import { affectedRows, selectRows, type MysqlConnectionLike, type MysqlPoolLike } from './driver.js';
@@ -34,15 +34,12 @@ export async function claimBatch(pool: MysqlPoolLike, sql: Statements, limit: nu
   const conn = await beginBounded(pool, Math.max(1, Math.ceil(claimTimeoutMs / 1000)));
   let batch: MysqlBatch;
   try {
-    const rows = await selectRows<MessageRow>(conn, sql.candidates, [limit]);
-    const candidates = rows.map((row) => ({ position: Number(row.position), key: row.msg_key, row }));
-    const heads = await pendingHeads(conn, sql, candidates);
-    const kept = keepKeyOrder(candidates, (key, n) => (heads.get(key) ?? []).slice(0, n));
+    const { kept, hasMore } = await claimInKeyOrder(scanner(conn, sql), limit);
     const token = mode === 'lease' ? randomUUID() : null;
     if (token !== null && kept.length > 0) await conn.query(sql.lease(kept.length), [token, claimTimeoutMs * 1000, ...kept.map((k) => k.position)]);
     batch = {
       messages: kept.map((k) => rowToMessage(k.row)),
-      hasMore: rows.length >= limit,
+      hasMore,
       positions: new Map(kept.map((k) => [String(k.row.id), k.position])),
       token,
       conn: mode === 'lock' && kept.length > 0 ? conn : undefined,
@@ -55,24 +52,36 @@ export async function claimBatch(pool: MysqlPoolLike, sql: Statements, limit: nu
   return batch;
 }
 
+interface Scanned extends OrderCandidate<number> {
+  readonly row: MessageRow;
+}
+
 /**
- * For each key among the candidates, its n oldest pending positions (n = its candidate count),
- * in one statement. A plain read: at READ COMMITTED it sees every committed row, including the
- * ones other claims hold, which is what the rule needs.
+ * The claim's scans and the per-key rule's lookups. Head lookups are plain reads: at READ
+ * COMMITTED they see every committed row, including the ones other claims hold, which is what
+ * the rule needs.
  */
-async function pendingHeads(conn: MysqlConnectionLike, sql: Statements, candidates: readonly { key: string | null }[]): Promise<Map<string, number[]>> {
-  const counts = new Map<string, number>();
-  for (const { key } of candidates) if (key !== null) counts.set(key, (counts.get(key) ?? 0) + 1);
-  const heads = new Map<string, number[]>();
-  if (counts.size === 0) return heads;
-  const values = [...counts].flatMap(([key, n]) => [key, key, n]);
-  for (const { k, pos } of await selectRows<{ k: string; pos: unknown }>(conn, sql.heads(counts.size), values)) {
-    const list = heads.get(k) ?? [];
-    list.push(Number(pos));
-    heads.set(k, list);
-  }
-  for (const list of heads.values()) list.sort((a, b) => a - b);
-  return heads;
+function scanner(conn: MysqlConnectionLike, sql: Statements): KeyOrderScanner<number, Scanned> {
+  return {
+    async scan(after, excluded, limit) {
+      const rows =
+        after === null
+          ? await selectRows<MessageRow>(conn, sql.candidates, [limit])
+          : await selectRows<MessageRow>(conn, sql.candidatesAfter(excluded.length), [after, ...excluded, limit]);
+      return rows.map((row) => ({ position: Number(row.position), key: row.msg_key, row }));
+    },
+    async heads(wanted) {
+      const values = [...wanted].flatMap(([key, n]) => [key, key, n]);
+      const heads = new Map<string, number[]>();
+      for (const { k, pos } of await selectRows<{ k: string; pos: unknown }>(conn, sql.heads(wanted.size), values)) {
+        const list = heads.get(k);
+        if (list) list.push(Number(pos));
+        else heads.set(k, [Number(pos)]);
+      }
+      for (const list of heads.values()) list.sort((a, b) => a - b);
+      return heads;
+    },
+  };
 }
 
 /**

@@ -51,13 +51,17 @@ export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutM
   const t = (sql: string) => timed(sql, timeoutMs);
   const pending = `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL`;
   const clearLease = `${c.leaseToken} = NULL, ${c.leaseUntil} = NULL`;
+  const claimable = `${pending} AND ${c.availableAt} <= ${NOW} AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ${NOW})`;
   // A lease is fenced by its token (the last parameter); a lock-mode claim by its transaction.
   const owned = (n: number) => `${c.position} IN (${placeholders(n)})${mode === 'lease' ? ` AND ${c.leaseToken} = ?` : ''}`;
   return {
     /** Params: limit. Locks the candidates; rows locked by another claim are skipped, not waited for. */
-    candidates: t(
-      `SELECT ${messageColumns(l)} FROM ${table} WHERE ${pending} AND ${c.availableAt} <= ${NOW} AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ${NOW}) ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`,
-    ),
+    candidates: t(`SELECT ${messageColumns(l)} FROM ${table} WHERE ${claimable} ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`),
+    /** A later scan of the same claim (core/ordering.ts). Params: after position, the excluded keys, limit. */
+    candidatesAfter: (excluded: number) =>
+      t(
+        `SELECT ${messageColumns(l)} FROM ${table} WHERE ${claimable} AND ${c.position} > ?${excluded > 0 ? ` AND (${c.key} IS NULL OR ${c.key} NOT IN (${placeholders(excluded)}))` : ''} ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`,
+      ),
     /** Params per key: key, key, n. The n oldest pending positions of each key, whatever their state. */
     heads: (keys: number) => {
       const one = `(SELECT ? AS k, ${c.position} AS pos FROM ${table} WHERE ${c.key} = ? AND ${pending} ORDER BY ${c.position} LIMIT ?)`;

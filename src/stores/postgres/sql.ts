@@ -7,23 +7,26 @@ export type ClaimMode = 'lock' | 'lease';
 export const ms = (param: string) => `(${param}::double precision * interval '1 millisecond')`;
 
 /**
- * Lock mode, first step: the oldest claimable rows ($1 at most), read whole and locked until the
- * claim's transaction ends. As plain as a hand-written claim: the per-key rule is applied
- * afterwards (`blockersSql`), and only to batches that hold keyed rows.
+ * A claim's scan: the oldest claimable rows ($1 at most), read whole and locked until the claim's
+ * transaction ends, skipping rows another claim holds. Lease mode also skips rows whose lease is
+ * alive. The first scan is as plain as a hand-written claim; a later scan of the same claim
+ * (`next`) reads on past position $2 and leaves out the keys in $3, which the per-key rule found
+ * blocked (core/ordering.ts), so a blocked key's backlog cannot fill the batch.
  */
-export function lockClaimSql(l: TableLayout): string {
+export function scanSql(l: TableLayout, mode: ClaimMode, next: boolean): string {
   const { c, table } = l;
+  const leaseFree = mode === 'lease' ? ` AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())` : '';
+  const further = next ? ` AND ${c.position} > $2::bigint AND (${c.key} IS NULL OR ${c.key} <> ALL($3::text[]))` : '';
   return `SELECT ${epochMillis(l, messageColumns(l))} FROM ${table}
-WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.availableAt} <= now()
+WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.availableAt} <= now()${leaseFree}${further}
 ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED`;
 }
 
 /**
- * Lock mode, second step, for a batch that holds keyed rows: counts the pending rows up to
- * position $1 (the batch's newest keyed row), stopping at $2. When that count is the number of
- * batch rows up to $1, no older pending row is missing from the batch (one relay, nothing delayed
- * or failing in the way) and the per-key rule keeps every row; the count walks only the batch's
- * own index entries.
+ * The rule's shortcut for a first scan holding keyed rows: counts the pending rows up to position
+ * $1 (the scan's newest keyed row), stopping at $2. When that count is the number of scanned rows
+ * up to $1, no older pending row is missing (one relay, nothing delayed or failing in the way)
+ * and every row may go; the count walks only the scan's own index entries.
  */
 export function pendingUpToSql(l: TableLayout): string {
   const { c, table } = l;
@@ -34,69 +37,24 @@ export function pendingUpToSql(l: TableLayout): string {
 }
 
 /**
- * Lock mode, third step, when the count found a pending row missing from the batch (it is locked
- * by another relay, delayed or in backoff). The per-key rule: a keyed row may go only if no older
- * pending row of its key is missing from the batch. $1 the batch's positions; $2 its keys and $3
- * each key's newest position in the batch. Returns, per key, its oldest pending row missing from
- * the batch and older than the key's newest: the key's rows from there on stay. One index probe
- * per key.
- *
- * Both steps run in the claim's transaction with a newer snapshot than the claim's, so a row
- * committed since can only hold more back, never less.
+ * The rule's input: for each key in $1, the positions of its $2 oldest pending rows, whatever
+ * their state (leased, locked, delayed, in backoff). One index probe per key. It runs in the
+ * claim's transaction with a newer snapshot than the scan's, so a row committed since can only
+ * hold more back, never less.
  */
-export function blockersSql(l: TableLayout): string {
+export function headsSql(l: TableLayout): string {
   const { c, table } = l;
-  return `WITH batch AS (SELECT unnest($1::bigint[]) AS pos)
-SELECT keys.k, b.pos FROM unnest($2::text[], $3::bigint[]) AS keys(k, last) CROSS JOIN LATERAL (
-  SELECT p.${c.position} AS pos FROM ${table} p
-  WHERE p.${c.key} = keys.k AND p.${c.processedAt} IS NULL AND p.${c.deadAt} IS NULL AND p.${c.position} < keys.last
-    AND p.${c.position} NOT IN (SELECT pos FROM batch)
-  ORDER BY p.${c.position} LIMIT 1
-) b`;
+  return `SELECT keys.k, h.pos FROM unnest($1::text[], $2::int[]) AS keys(k, n) CROSS JOIN LATERAL (
+  SELECT p.${c.position}::text AS pos FROM ${table} p
+  WHERE p.${c.key} = keys.k AND p.${c.processedAt} IS NULL AND p.${c.deadAt} IS NULL
+  ORDER BY p.${c.position} LIMIT keys.n
+) h`;
 }
 
-/**
- * Lease mode: claims up to $1 messages in position order and stamps them with a lease token ($2)
- * valid for $3 ms, in one statement. The per-key rule (see `blockersSql`) is part of it: a keyed
- * candidate is kept only if no older pending row of its key is missing from the candidates; the
- * oldest such row cuts the key's tail. Returns the candidate count on every row (and one row of
- * NULLs when none is kept), so the relay knows whether more is waiting.
- */
-export function leaseClaimSql(l: TableLayout): string {
+/** Lease mode: stamps the kept rows ($3) with the claim's token ($1), valid for $2 ms. */
+export function leaseSql(l: TableLayout): string {
   const { c, table } = l;
-  const pending = (a: string) => `${a}${c.processedAt} IS NULL AND ${a}${c.deadAt} IS NULL`;
-  // `claimed` finds its rows by primary key through an array: joining the CTE would be planned
-  // from the CTE's row estimate, which can pick a sequential scan of the whole table per claim.
-  return `WITH cand AS (
-  SELECT ${c.position} AS pos, ${c.key} AS k FROM ${table}
-  WHERE ${pending('')} AND ${c.availableAt} <= now() AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())
-  ORDER BY ${c.position} LIMIT $1
-  FOR UPDATE SKIP LOCKED
-), keys AS (
-  SELECT k, max(pos) AS last FROM cand WHERE k IS NOT NULL GROUP BY k
-), gap AS (
-  SELECT p.${c.position} AS pos FROM ${table} p
-  WHERE ${pending('p.')} AND p.${c.position} < (SELECT max(last) FROM keys)
-    AND p.${c.position} NOT IN (SELECT pos FROM cand)
-  ORDER BY p.${c.position} LIMIT 1
-), blocker AS (
-  SELECT keys.k, b.pos FROM keys CROSS JOIN LATERAL (
-    SELECT p.${c.position} AS pos FROM ${table} p
-    WHERE p.${c.key} = keys.k AND ${pending('p.')} AND p.${c.position} < keys.last
-      AND p.${c.position} NOT IN (SELECT pos FROM cand)
-    ORDER BY p.${c.position} LIMIT 1
-  ) b
-  WHERE EXISTS (SELECT 1 FROM gap)
-), ok AS (
-  SELECT cand.* FROM cand LEFT JOIN blocker ON blocker.k = cand.k
-  WHERE blocker.pos IS NULL OR cand.pos < blocker.pos
-), total AS (SELECT count(*)::int AS candidates FROM cand),
-claimed AS (
-  UPDATE ${table} t SET ${c.leaseToken} = $2, ${c.leaseUntil} = now() + ${ms('$3')}
-  WHERE t.${c.position} = ANY(ARRAY(SELECT pos FROM ok))
-  RETURNING ${epochMillis(l, messageColumns(l, 't'), 't.')}
-)
-SELECT total.candidates, claimed.* FROM total LEFT JOIN claimed ON true ORDER BY claimed.position`;
+  return `UPDATE ${table} SET ${c.leaseToken} = $1, ${c.leaseUntil} = now() + ${ms('$2')} WHERE ${c.position} = ANY($3::bigint[])`;
 }
 
 /**
@@ -105,12 +63,12 @@ SELECT total.candidates, claimed.* FROM total LEFT JOIN claimed ON true ORDER BY
  * The arithmetic is float8, several times cheaper than extract()'s numeric: rounding to whole
  * microseconds first makes it exact (a float8 epoch is off by far less than half a microsecond).
  */
-function epochMillis(l: TableLayout, columns: string, a = ''): string {
+function epochMillis(l: TableLayout, columns: string): string {
   const { c } = l;
-  const millis = (column: string) => `floor(round(date_part('epoch', ${a}${column}) * 1000000) / 1000)`;
+  const millis = (column: string) => `floor(round(date_part('epoch', ${column}) * 1000000) / 1000)`;
   return columns
-    .replace(`${a}${c.createdAt} AS created_at`, `${millis(c.createdAt)} AS created_at`)
-    .replace(`${a}${c.availableAt} AS available_at`, `${millis(c.availableAt)} AS available_at`);
+    .replace(`${c.createdAt} AS created_at`, `${millis(c.createdAt)} AS created_at`)
+    .replace(`${c.availableAt} AS available_at`, `${millis(c.availableAt)} AS available_at`);
 }
 
 /**
@@ -176,13 +134,30 @@ export function deadLetterSql(l: TableLayout) {
 }
 
 /**
- * Debounce: rewrites the pending message of a dedup key ($1) unless a lease holds it. In lock
- * mode a claimed row is locked, so this waits for the claim and then finds the row gone.
+ * Debounce: rewrites the pending message of a dedup key ($1) unless a relay holds it, and
+ * returns 1 when it did. A held row is left alone, so the caller takes the follower slot:
+ * - lease mode: a live lease holds it; an expired lease is cleared with the rewrite, so the relay
+ *   that held it cannot acknowledge (delete) content it never published;
+ * - lock mode: a claim's row lock holds it, and the row is skipped rather than waited for (the
+ *   waiter may be a consumer running inside that very claim). Debouncers of one key first queue
+ *   on a transaction-scoped advisory lock (`debounceLockSql`), so a row lock the rewrite meets
+ *   can only be a claim's, never another debouncer's whose rewrite it must follow.
  */
 export function replacePendingSql(l: TableLayout, mode: ClaimMode): string {
   const { c, table } = l;
-  const free = mode === 'lease' ? ` AND (${c.leaseToken} IS NULL OR ${c.leaseUntil} <= now())` : '';
+  const pending = `${c.dedupKey} = $1 AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL`;
+  const free =
+    mode === 'lease'
+      ? `${pending} AND (${c.leaseToken} IS NULL OR ${c.leaseUntil} <= now())`
+      : `${c.position} = (SELECT ${c.position} FROM ${table} WHERE ${pending} FOR UPDATE SKIP LOCKED)`;
   return `UPDATE ${table} SET ${c.id} = $2, ${c.payload} = $3, ${c.contentType} = $4, ${c.headers} = $5,
-  ${c.availableAt} = coalesce($6::timestamptz, statement_timestamp() + ${ms('$7')})
-WHERE ${c.dedupKey} = $1 AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL${free} RETURNING 1`;
+  ${c.availableAt} = coalesce($6::timestamptz, statement_timestamp() + ${ms('$7')}), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL
+WHERE ${free} RETURNING 1`;
 }
+
+/** Lock mode: debouncers of one dedup key ($1) of this table take turns, until their transactions end. */
+export function debounceLockSql(l: TableLayout): string {
+  return `SELECT pg_advisory_xact_lock(hashtext('txbox:debounce'), hashtext(${quoteLiteral(l.table)} || $1::text))`;
+}
+
+const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -3,17 +3,21 @@ import type { EncodedMessage } from '../../core/message.js';
 import type { ClaimedBatch, OutboxStore, Settlement, WriteResult } from '../../core/store.js';
 import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
-import { encodeHeaders, rowToDeadLetter, rowToMessage } from '../shared/rows.js';
+import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
 import { isUniqueViolation, runScript, type PgClientLike, type PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
 import { insertBuilder } from './insert.js';
-import { keepKeyOrderLocked } from './key-order.js';
+import { claimRows, claimStatements } from './claim.js';
 import { postgresSchema } from './schema.js';
-import { blockersSql, cleanupSql, pendingUpToSql, deadLetterSql, leaseClaimSql, lockClaimSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
+import { cleanupSql, deadLetterSql, debounceLockSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
-/** Where the relay's statements run: lock mode checks out a connection per claim, lease mode needs only `query`. */
+/**
+ * Where the relay's statements run: a claim is a transaction on a connection checked out with
+ * `connect()` (a pg Pool) or, where there is no pool, inside `transaction()` (PGlite).
+ */
 export interface PgConnectionSource extends PgQueryable {
   connect?(): Promise<PgClientLike>;
+  transaction?<T>(fn: (tx: PgQueryable) => Promise<T>): Promise<T>;
   exec?(sql: string): Promise<unknown>;
 }
 
@@ -25,13 +29,18 @@ interface PgBatch extends ClaimedBatch {
 
 const MAX_ROWS_PER_INSERT = 500;
 
+function pgBatch(rows: readonly MessageRow[], hasMore: boolean, token: string | null, client: PgClientLike | undefined): PgBatch {
+  const positions = new Map(rows.map((r) => [String(r.id), String(r.position)]));
+  return { messages: rows.map(rowToMessage), hasMore, positions, token, client };
+}
+
 /** The PostgreSQL-dialect store behind `txbox/postgres` and `txbox/pglite`. */
 export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnectionSource, o: ResolvedPgDialectOptions): OutboxStore<Tx> {
   const { layout } = o;
   const insert = insertBuilder(layout);
-  const claim = o.claimMode === 'lock' ? lockClaimSql(layout) : leaseClaimSql(layout);
-  const keyOrder = { pendingUpTo: pendingUpToSql(layout), blockers: blockersSql(layout) };
+  const claimSql = claimStatements(layout, o.claimMode);
   const replacePending = replacePendingSql(layout, o.claimMode);
+  const debounceLock = o.claimMode === 'lock' ? debounceLockSql(layout) : undefined;
   const settle = settleSql(layout, o.completion === 'markProcessed');
   const settleDelivered = settleDeliveredSql(layout, o.completion === 'markProcessed', o.claimMode);
   const cleanup = cleanupSql(layout);
@@ -62,18 +71,49 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     client.release(destroy);
   };
 
-  const openClaim = async (): Promise<PgClientLike | undefined> => {
-    if (o.claimMode === 'lease') return undefined;
-    if (!db.connect) throw new TxboxError('NOT_SUPPORTED', `claim mode 'lock' needs a pool with connect()`);
+  // Claims run at READ COMMITTED whatever the database's default: at REPEATABLE READ or above
+  // SKIP LOCKED claims fail with serialization errors, and the per-key rule needs fresh reads.
+  const begin = `BEGIN ISOLATION LEVEL READ COMMITTED; SET LOCAL statement_timeout = ${o.queryTimeoutMs}`;
+
+  const checkOut = async (): Promise<PgClientLike> => {
+    if (!db.connect) throw new TxboxError('NOT_SUPPORTED', `claim mode '${o.claimMode}' needs a pool with connect()`);
     const client = await db.connect();
     client.on('error', ignoreError);
+    return client;
+  };
+
+  /** Lock mode: the claim's transaction stays open, holding its rows, until the batch is settled. */
+  const openClaim = async (): Promise<PgClientLike> => {
+    const client = await checkOut();
     try {
       // A paused or partitioned relay must not hold rows forever: the server ends its transaction.
       // The acknowledgement commits without waiting for its WAL flush: a server crash can only lose
       // the newest acknowledgements (the WAL is written in order), and their messages are then
       // delivered again, which at-least-once allows. Writers' commits stay synchronous.
-      await client.query(`BEGIN; SET LOCAL statement_timeout = ${o.queryTimeoutMs}; SET LOCAL idle_in_transaction_session_timeout = ${o.claimTimeoutMs}; SET LOCAL synchronous_commit = off`);
+      await client.query(`${begin}; SET LOCAL idle_in_transaction_session_timeout = ${o.claimTimeoutMs}; SET LOCAL synchronous_commit = off`);
       return client;
+    } catch (error) {
+      release(client, true);
+      throw error;
+    }
+  };
+
+  /** Lease mode: a short transaction that stamps the lease and commits before anything is published. */
+  const leaseClaim = async (limit: number, token: string) => {
+    const lease = { token, ms: o.claimTimeoutMs };
+    if (!db.connect && db.transaction) {
+      return db.transaction(async (tx) => {
+        await tx.query(`SET TRANSACTION ISOLATION LEVEL READ COMMITTED`);
+        return claimRows(tx, claimSql, limit, lease);
+      });
+    }
+    const client = await checkOut();
+    try {
+      await client.query(begin);
+      const claimed = await claimRows(client, claimSql, limit, lease);
+      await client.query('COMMIT');
+      release(client);
+      return claimed;
     } catch (error) {
       release(client, true);
       throw error;
@@ -110,34 +150,27 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
 
     async replacePending(tx, m) {
       const values = [m.dedupKey, m.id, m.payload, m.contentType, encodeHeaders(m.headers), m.availableAt, m.delayMs];
+      if (debounceLock) await tx.query(debounceLock, [m.dedupKey]);
       return (await tx.query(replacePending, values)).rows.length === 1;
     },
 
     async claim({ limit }) {
+      if (o.claimMode === 'lease') {
+        const token = crypto.randomUUID();
+        const { rows, hasMore } = await leaseClaim(limit, token);
+        return pgBatch(rows, hasMore, token, undefined);
+      }
       const client = await openClaim();
-      const token = o.claimMode === 'lease' ? crypto.randomUUID() : null;
-      let candidates, kept, messages;
+      let claimed;
       try {
-        if (client) {
-          const rows = (await client.query(claim, [limit])).rows;
-          candidates = rows.length;
-          kept = await keepKeyOrderLocked(client, keyOrder, rows);
-        } else {
-          // Lease mode applies the per-key rule in its one statement and counts candidates there.
-          const rows = (await db.query(claim, [limit, token, o.claimTimeoutMs])).rows;
-          candidates = Number(rows[0]?.candidates ?? 0);
-          kept = rows.filter((r) => r.position !== null);
-        }
-        messages = kept.map(rowToMessage);
+        claimed = await claimRows(client, claimSql, limit, null);
       } catch (error) {
         // Whatever failed, the claim's connection goes back (and its transaction with it).
-        if (client) release(client, true);
+        release(client, true);
         throw error;
       }
-      if (kept.length === 0) await finish(client, 'ROLLBACK');
-      const positions = new Map(kept.map((r) => [String(r.id), String(r.position)]));
-      const batch: PgBatch = { messages, hasMore: candidates >= limit, positions, token, client: kept.length ? client : undefined };
-      return batch;
+      if (claimed.rows.length === 0) await finish(client, 'ROLLBACK');
+      return pgBatch(claimed.rows, claimed.hasMore, null, claimed.rows.length > 0 ? client : undefined);
     },
 
     async settle(batch, s: Settlement) {

@@ -8,14 +8,18 @@ export function sqliteStatements(l: TableLayout, markProcessed: boolean) {
   const inList = (param = '?') => `${c.position} IN (SELECT value FROM json_each(${param}))`;
   const owned = `${c.leaseToken} = ?`;
   const clearLease = `${c.leaseToken} = NULL, ${c.leaseUntil} = NULL`;
+  const claimable = `${pending} AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?)`;
   const cols = `${c.id}, ${c.topic}, ${c.key}, ${c.payload}, ${c.contentType}, ${c.headers}, ${c.dedupKey}, ${c.createdAt}, ${c.availableAt}`;
   return {
     insert: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertDedup: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${pending} DO NOTHING`,
-    // Params: id, payload, content type, headers, available at, dedup key, now. Only while no lease holds it.
-    replacePending: `UPDATE ${table} SET ${c.id} = ?, ${c.payload} = ?, ${c.contentType} = ?, ${c.headers} = ?, ${c.availableAt} = ? WHERE ${c.dedupKey} = ? AND ${pending} AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?)`,
+    // Params: id, payload, content type, headers, available at, dedup key, now. Only while no lease
+    // holds it; an expired lease is cleared, so its relay cannot acknowledge content it never published.
+    replacePending: `UPDATE ${table} SET ${c.id} = ?, ${c.payload} = ?, ${c.contentType} = ?, ${c.headers} = ?, ${c.availableAt} = ?, ${clearLease} WHERE ${c.dedupKey} = ? AND ${pending} AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?)`,
     // Params: now, now, limit.
-    candidates: `SELECT ${messageColumns(l)} FROM ${table} WHERE ${pending} AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?) ORDER BY ${c.position} LIMIT ?`,
+    candidates: `SELECT ${messageColumns(l)} FROM ${table} WHERE ${claimable} ORDER BY ${c.position} LIMIT ?`,
+    // A later scan of the same claim (core/ordering.ts). Params: now, now, after position, excluded keys (JSON), limit.
+    candidatesAfter: `SELECT ${messageColumns(l)} FROM ${table} WHERE ${claimable} AND ${c.position} > ? AND (${c.key} IS NULL OR ${c.key} NOT IN (SELECT value FROM json_each(?))) ORDER BY ${c.position} LIMIT ?`,
     // Params: key, n.
     heads: `SELECT ${c.position} AS position FROM ${table} WHERE ${c.key} = ? AND ${pending} ORDER BY ${c.position} LIMIT ?`,
     // Params: token, lease until, positions.

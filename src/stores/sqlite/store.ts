@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TxboxError } from '../../core/errors.js';
 import type { EncodedMessage } from '../../core/message.js';
-import { keepKeyOrder } from '../../core/ordering.js';
+import { claimInKeyOrderSync } from '../../core/ordering.js';
 import type { ClaimedBatch, OutboxStore, Settlement, WriteResult } from '../../core/store.js';
 import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
@@ -58,14 +58,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
   const claimSync = (limit: number): SqliteBatch => {
     const now = clock.now();
-    const rows = stmt(db, sql.candidates).all(now, now, limit) as MessageRow[];
-    const heads = (key: string, n: number) => (stmt(db, sql.heads).all(key, n) as { position: number }[]).map((r) => r.position);
-    const kept = keepKeyOrder(rows.map((r) => ({ position: r.position as number, key: r.msg_key, row: r })), heads);
+    const { kept, hasMore } = claimInKeyOrderSync(
+      {
+        scan: (after, excluded, n) => {
+          const rows = (after === null ? stmt(db, sql.candidates).all(now, now, n) : stmt(db, sql.candidatesAfter).all(now, now, after, JSON.stringify(excluded), n)) as MessageRow[];
+          return rows.map((row) => ({ position: row.position as number, key: row.msg_key, row }));
+        },
+        heads: (wanted) => new Map([...wanted].map(([key, n]) => [key, (stmt(db, sql.heads).all(key, n) as { position: number }[]).map((r) => r.position)])),
+      },
+      limit,
+    );
     const token = randomUUID();
     if (kept.length > 0) stmt(db, sql.lease).run(token, now + o.claimTimeoutMs, JSON.stringify(kept.map((k) => k.position)));
     return {
       messages: kept.map((k) => rowToMessage(k.row)),
-      hasMore: rows.length >= limit,
+      hasMore,
       positions: new Map(kept.map((k) => [String(k.row.id), k.position])),
       token,
     };
