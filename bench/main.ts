@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { parseConfig, type BenchConfig, type Workload } from './lib/args.js';
+import { HELP, parseConfig, UsageError, type BenchConfig, type Workload } from './lib/args.js';
 import { elapsedSeconds, progress } from './lib/log.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/pg.js';
 import { buildReport, renderTable } from './lib/report.js';
@@ -66,6 +66,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
+  if (error instanceof UsageError) {
+    // A mistyped command line: say what was wrong and how to call it, no stack trace.
+    process.stderr.write(`${error.message}\n\n${HELP}`);
+    process.exitCode = 2;
+    return;
+  }
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exitCode = 1;
 });

@@ -3,7 +3,11 @@
  * processes may run it at once (claims, the inbox and schedules are safe across processes).
  *
  *   npx tsx examples/monolith-postgres.ts [orders] [postgres://url]
+ *
+ * SIGTERM or Ctrl-C stops it early: the handlers in flight finish, its tables are dropped and the
+ * pool is ended, so the process exits at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { createConsumers, defineConsumer } from 'txbox/consumers';
 import { createPostgresInbox, createPostgresSchedules, createPostgresStore } from 'txbox/postgres';
@@ -43,8 +47,13 @@ const email = defineConsumer<Tx, { orderId: string; amount: number }>({
 const consumers = createConsumers({ store, inbox, schedules, consumers: [billing, email], pollIntervalMs: 50 });
 consumers.start();
 
+// A stop request ends the loops below; the shutdown at the end then runs as after a full run.
+const stopping = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stopping.abort());
+
 const count = Number(process.argv[2] ?? 20);
-for (let i = 0; i < count; i++) {
+let written = 0;
+for (let i = 0; i < count && !stopping.signal.aborted; i++, written++) {
   await store.transaction(async (tx) => {
     await tx.query(`INSERT INTO ${schema}.orders (id, customer, total) VALUES ($1, $2, $3)`, [`o${i}`, `c${i % 3}`, 100 + i]);
     await consumers.publish(tx, { topic: 'order.placed', key: `c${i % 3}`, payload: { id: `o${i}`, total: 100 + i } });
@@ -53,8 +62,10 @@ for (let i = 0; i < count; i++) {
 
 const countOf = async (table: string) => (await pool.query(`SELECT count(*)::int AS n FROM ${schema}.${table}`)).rows[0].n as number;
 const deadline = Date.now() + 20_000;
-while ((await countOf('emails')) < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+while ((await countOf('emails')) < written && Date.now() < deadline && !stopping.signal.aborted) await sleep(20);
+// Shutdown: stop() lets the handlers in flight commit; pool.end() closes the idle connections,
+// which would otherwise keep the process alive for idleTimeoutMillis (10 s by default).
 await consumers.stop();
-console.log(JSON.stringify({ orders: count, invoices: await countOf('invoices'), emails: await countOf('emails') }));
+console.log(JSON.stringify({ orders: written, invoices: await countOf('invoices'), emails: await countOf('emails') }));
 await pool.query(`DROP SCHEMA ${schema} CASCADE; DROP TABLE IF EXISTS ${schema}_schedules`);
 await pool.end();

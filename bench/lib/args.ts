@@ -28,7 +28,12 @@ export interface BenchConfig {
   scaleSizes: readonly number[];
 }
 
-const HELP = `Usage: npm run bench -- [options]
+/** A command line the benchmark cannot run: the caller prints the message and the usage, and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const HELP = `Usage: npm run bench -- [options]
 
   --json             print one JSON object on stdout (progress stays on stderr)
   --quick            tiny sizes, for a smoke test (about a minute)
@@ -38,19 +43,28 @@ const HELP = `Usage: npm run bench -- [options]
   --help             this text
 `;
 
+const OPTIONS = {
+  json: { type: 'boolean', default: false },
+  quick: { type: 'boolean', default: false },
+  only: { type: 'string', multiple: true },
+  messages: { type: 'string' },
+  rounds: { type: 'string' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+/** node:util's parseArgs, with its errors (unknown flag, missing value) turned into a UsageError. */
+function parseFlags(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_')) throw new UsageError((error as Error).message, { cause: error });
+    throw error;
+  }
+}
+
 export function parseConfig(argv: readonly string[]): BenchConfig | undefined {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      json: { type: 'boolean', default: false },
-      quick: { type: 'boolean', default: false },
-      only: { type: 'string', multiple: true },
-      messages: { type: 'string' },
-      rounds: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
+  const { values } = parseFlags(argv);
   if (values.help) {
     process.stderr.write(HELP);
     return undefined;
@@ -58,7 +72,7 @@ export function parseConfig(argv: readonly string[]): BenchConfig | undefined {
   const only = new Set<Workload>();
   for (const name of values.only ?? []) {
     for (const part of name.split(',')) {
-      if (!(WORKLOADS as readonly string[]).includes(part)) throw new Error(`--only: unknown workload '${part}' (${WORKLOADS.join(', ')})`);
+      if (!(WORKLOADS as readonly string[]).includes(part)) throw new UsageError(`--only: unknown workload '${part}' (${WORKLOADS.join(', ')})`);
       only.add(part as Workload);
     }
   }
@@ -87,6 +101,6 @@ export function parseConfig(argv: readonly string[]): BenchConfig | undefined {
 function positiveInt(flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got '${raw}'`);
   return n;
 }
