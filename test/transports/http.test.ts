@@ -3,13 +3,14 @@ import { createHmac, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import { createWebhookHandler, createWebhookProducer, verifyWebhook } from '../../src/transports/http/index.js';
+import { createWebhookHandler, createWebhookProducer, verifyWebhook, verifyWebhookMessage } from '../../src/transports/http/index.js';
 import { uniqueName } from './env.js';
 import { transportContract } from './contract.js';
 import { endToEnd } from './end-to-end.js';
 import { context, message, type Arrived, type TransportHarness } from './harness.js';
 import type { OwnBroker } from './support/processes.js';
 import { silentServer } from './support/silent-peer.js';
+import type { ReceivedMessage } from '../../src/transports/shared/received.js';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
@@ -224,5 +225,117 @@ describe('HTTP webhook specifics', { timeout: 30_000 }, () => {
     } finally {
       await e.close();
     }
+  });
+});
+
+/** A server that records each request as it arrived and answers 204: a captured request to replay. */
+async function recorder() {
+  const requests: { headers: Record<string, string>; body: Buffer }[] = [];
+  const server = http.createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i]!.toLowerCase()] = req.rawHeaders[i + 1]!;
+    requests.push({ headers, body: Buffer.concat(chunks) });
+    res.writeHead(204).end();
+  });
+  return { requests, ...(await listening(server)) };
+}
+
+async function listening(server: http.Server) {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+describe('HTTP webhook signatures cover what the receiver acts on', { timeout: 30_000 }, () => {
+  it('refuses a captured request replayed with another topic, key, header or content type', async () => {
+    const rec = await recorder();
+    const handled: ReceivedMessage[] = [];
+    const receiver = await listening(http.createServer(createWebhookHandler({ secret: SECRET, handler: (m) => void handled.push(m) })));
+    try {
+      const sent = message('orders.created', { key: 'customer-1', headers: { 'x-tenant': 'acme' } });
+      const result = await createWebhookProducer({ url: rec.url, secret: SECRET }).produce([sent], context());
+      assert.deepEqual([...result.ok], [sent.id]);
+      const captured = rec.requests[0]!;
+      const { host: _host, 'content-length': _length, connection: _connection, ...headers } = captured.headers;
+      const replay = async (changed: Record<string, string>) => {
+        const response = await fetch(receiver.url, { method: 'POST', headers: { ...headers, ...changed }, body: new Uint8Array(captured.body) });
+        return response.status;
+      };
+      // The untouched request still verifies (within the timestamp tolerance): the baseline.
+      assert.equal(await replay({}), 204);
+      assert.equal(handled.length, 1);
+      assert.deepEqual([handled[0]!.topic, handled[0]!.key, handled[0]!.headers], ['orders.created', 'customer-1', { 'x-tenant': 'acme' }]);
+      const statuses = {
+        topic: await replay({ 'txbox-topic': 'accounts.deleted' }),
+        key: await replay({ 'txbox-key': 'customer-2' }),
+        header: await replay({ 'x-tenant': 'evil' }),
+        addedHeader: await replay({ 'x-role': 'admin', 'txbox-headers': 'x-tenant,x-role' }),
+        droppedHeaders: await replay({ 'txbox-headers': '' }),
+        contentType: await replay({ 'content-type': 'text/plain' }),
+      };
+      assert.deepEqual(statuses, { topic: 401, key: 401, header: 401, addedHeader: 401, droppedHeaders: 401, contentType: 401 });
+      assert.equal(handled.length, 1, 'no tampered replay reached the handler');
+    } finally {
+      await rec.close();
+      await receiver.close();
+    }
+  });
+
+  it('verifyWebhookMessage returns the verified message, and names txbox-signature when it is missing or does not match', async () => {
+    const rec = await recorder();
+    try {
+      const sent = message('t.ok', { key: 'k', headers: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } });
+      await createWebhookProducer({ url: rec.url, secret: SECRET }).produce([sent], context());
+      const { headers, body } = rec.requests[0]!;
+      const verified = verifyWebhookMessage(SECRET, headers, body);
+      assert.ok(verified.timestamp instanceof Date);
+      assert.deepEqual({ ...verified.message }, { id: sent.id, topic: 't.ok', key: 'k', headers: sent.headers, payload: Buffer.from(sent.payload), contentType: 'application/json' });
+      const { 'txbox-signature': _signature, ...unsigned } = headers;
+      // The Standard Webhooks check alone passes: it does not cover the topic.
+      assert.equal(verifyWebhook(SECRET, { ...headers, 'txbox-topic': 'other' }, body).id, sent.id);
+      assert.throws(() => verifyWebhookMessage(SECRET, { ...headers, 'txbox-topic': 'other' }, body), { code: 'INVALID_ARGUMENT', field: 'txbox-signature' });
+      assert.throws(() => verifyWebhookMessage(SECRET, unsigned, body), { code: 'INVALID_ARGUMENT', field: 'txbox-signature' });
+      assert.throws(() => verifyWebhookMessage(SECRET, headers, Buffer.from('{"n":0}')), { field: 'webhook-signature' });
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('with bodyEncoding base64, sends a binary payload as base64 text and the handler gets its bytes back', async () => {
+    const rec = await recorder();
+    const handled: ReceivedMessage[] = [];
+    const receiver = await listening(http.createServer(createWebhookHandler({ secret: SECRET, handler: (m) => void handled.push(m) })));
+    try {
+      // Not valid UTF-8: a verifier that reads the body as text would see other bytes.
+      const payload = Buffer.from([0xff, 0xfe, 0x00, 0xc3, 0x28, 0x80]);
+      const sent = message('blob.stored', { payload, contentType: 'application/octet-stream' });
+      for (const url of [rec.url, receiver.url]) {
+        const result = await createWebhookProducer({ url, secret: SECRET, bodyEncoding: 'base64' }).produce([sent], context());
+        assert.deepEqual([...result.ok], [sent.id]);
+      }
+      const { headers, body } = rec.requests[0]!;
+      assert.equal(body.toString('latin1'), payload.toString('base64'));
+      assert.equal(headers['txbox-encoding'], 'base64');
+      assert.equal(headers['content-type'], 'application/octet-stream');
+      assert.deepEqual(handled[0]!.payload, payload);
+      assert.equal(handled[0]!.contentType, 'application/octet-stream');
+      // The encoding is signed: dropping it to make the receiver take the text as the payload fails.
+      const { 'txbox-encoding': _encoding, ...plain } = headers;
+      assert.throws(() => verifyWebhookMessage(SECRET, plain, body), { field: 'txbox-signature' });
+    } finally {
+      await rec.close();
+      await receiver.close();
+    }
+  });
+
+  it('refuses a bad bodyEncoding and fixed headers that would pass for the transport\'s own', () => {
+    assert.throws(() => createWebhookProducer({ url: 'http://x', secret: SECRET, bodyEncoding: 'hex' as 'raw' }), { code: 'INVALID_OPTION', field: 'bodyEncoding' });
+    assert.throws(() => createWebhookProducer({ url: 'http://x', secret: SECRET, headers: { 'TXBOX-Topic': 'x' } }), { code: 'INVALID_OPTION', field: 'headers.txbox-topic' });
+    assert.throws(() => createWebhookProducer({ url: 'http://x', secret: SECRET, headers: { 'webhook-id': 'x' } }), { code: 'INVALID_OPTION', field: 'headers.webhook-id' });
   });
 });

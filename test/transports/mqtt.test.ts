@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { consumeMqtt, createMqttProducer, topicMatches } from '../../src/transports/mqtt/index.js';
-import { MQTT_URL, uniqueName } from './env.js';
+import { MQTT_URL, eventually, sleep, uniqueName } from './env.js';
 import { transportContract } from './contract.js';
 import { endToEnd } from './end-to-end.js';
 import { context, message, type Arrived, type TransportHarness } from './harness.js';
@@ -114,17 +114,15 @@ endToEnd({
   async setup() {
     const topic = `${uniqueName('tx_mqtt')}/orders`;
     const publisher = await connect(MQTT_URL);
-    // Redelivery of an unacknowledged message happens when a persistent session resumes.
-    // Connected by consumeMqtt once its handler is in place (manualConnect), as a resumed session must be.
+    // Redelivery of an unacknowledged message happens when a persistent session resumes: the
+    // helper resumes it after a failed handler. Connected by consumeMqtt once its handler is in
+    // place (manualConnect), as a resumed session must be.
     const consumer = mqtt.connect(MQTT_URL, { ...V5, clientId: uniqueName('e2e'), clean: false, properties: { sessionExpiryInterval: 30 }, manualConnect: true });
     consumer.on('error', () => {});
     return {
       producer: createMqttProducer({ client: publisher }),
       topic,
-      consume: (handler) => consumeMqtt({ client: consumer, topic, handler }),
-      async afterHandlerFailure() {
-        consumer.stream.destroy();
-      },
+      consume: (handler) => consumeMqtt({ client: consumer, topic, handler, redeliveryDelayMs: 100 }),
       async close() {
         await publisher.endAsync(true);
         await consumer.endAsync(true);
@@ -169,5 +167,64 @@ describe('MQTT specifics', { timeout: 30_000 }, () => {
     assert.ok(!topicMatches('a/+', 'a/b/c'));
     assert.ok(!topicMatches('+/x', '$SYS/x'));
     assert.ok(!topicMatches('a/b', 'a/b/c'));
+  });
+});
+
+describe('MQTT consumer helper', { timeout: 30_000 }, () => {
+  it('resumes its persistent session by itself after a failed handler, so the message comes back and is then acknowledged', async () => {
+    const topic = `${uniqueName('tx_mqtt')}/redelivery`;
+    const publisher = await connect(MQTT_URL);
+    const consumer = mqtt.connect(MQTT_URL, { ...V5, clientId: uniqueName('redeliver'), clean: false, properties: { sessionExpiryInterval: 30 }, manualConnect: true });
+    consumer.on('error', () => {});
+    const attempts = new Map<string, number>();
+    const errors: unknown[] = [];
+    const options = { client: consumer, topic, redeliveryDelayMs: 100, onError: (e: unknown) => errors.push(e) };
+    const sub = await consumeMqtt({
+      ...options,
+      handler: (m) => {
+        const n = (attempts.get(m.id) ?? 0) + 1;
+        attempts.set(m.id, n);
+        if (n === 1) throw new Error('handler failed once');
+      },
+    });
+    try {
+      const [failing, other] = [message(topic), message(topic)];
+      assert.deepEqual([...(await createMqttProducer({ client: publisher }).produce([failing!, other!], context())).ok].length, 2);
+      // No reconnect written here: the helper must bring the message back on its own.
+      await eventually(() => (attempts.get(failing!.id) ?? 0) >= 2, 10_000, 'the redelivery of the failed message');
+      await eventually(() => (attempts.get(other!.id) ?? 0) >= 2, 10_000, 'the redelivery of the other one');
+      await sleep(500);
+      assert.deepEqual([attempts.get(failing!.id), attempts.get(other!.id)], [2, 2], 'acknowledged after the successful attempt: not delivered again');
+      assert.equal(errors.length, 2, 'each failure reported once');
+      assert.ok(consumer.connected, 'connected again');
+    } finally {
+      await sub.stop();
+      await publisher.endAsync(true);
+      await consumer.endAsync(true);
+    }
+  });
+
+  it('stops at once while a resume is planned, and does not reconnect after stop', async () => {
+    const topic = `${uniqueName('tx_mqtt')}/stop`;
+    const publisher = await connect(MQTT_URL);
+    const consumer = mqtt.connect(MQTT_URL, { ...V5, clientId: uniqueName('stop'), clean: false, properties: { sessionExpiryInterval: 30 }, manualConnect: true });
+    consumer.on('error', () => {});
+    let reconnects = 0;
+    consumer.on('reconnect', () => reconnects++);
+    let calls = 0;
+    const sub = await consumeMqtt({ client: consumer, topic, redeliveryDelayMs: 600, handler: () => void (calls++, assert.fail('fails')) });
+    try {
+      await createMqttProducer({ client: publisher }).produce([message(topic)], context());
+      await eventually(() => calls === 1, 5000, 'the failing attempt');
+      const started = Date.now();
+      await sub.stop();
+      assert.ok(Date.now() - started < 500, `stop took ${Date.now() - started} ms`);
+      await sleep(900);
+      assert.equal(reconnects, 0, 'the planned resume was cancelled');
+    } finally {
+      await sub.stop();
+      await publisher.endAsync(true);
+      await consumer.endAsync(true);
+    }
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Redis, type RedisOptions } from 'ioredis';
 import { consumeRedisStream, createRedisProducer } from '../../src/transports/redis/index.js';
-import { REDIS_URL, uniqueName } from './env.js';
+import { REDIS_URL, eventually, uniqueName } from './env.js';
 import { transportContract } from './contract.js';
 import { endToEnd } from './end-to-end.js';
 import { context, message, type Arrived, type TransportHarness } from './harness.js';
@@ -167,6 +167,54 @@ describe('Redis producer specifics', { timeout: 30_000 }, () => {
     } finally {
       await s.remove();
       redis.disconnect();
+    }
+  });
+});
+
+describe('Redis consumer helper', { timeout: 30_000 }, () => {
+  it('dead-letters an entry whose headers are not JSON, handles the good ones read with it, and never sees it again', async () => {
+    const redis = client(REDIS_URL);
+    const reader = client(REDIS_URL);
+    const s = await declare(redis);
+    const dead = `${s.topic}:dead`;
+    const good = (n: number) => ['id', `good-${n}`, 'topic', s.topic, 'content-type', 'text/plain', 'payload', `p${n}`];
+    try {
+      // All four are read in one XREADGROUP: the bad one sits between good ones of the same read.
+      await redis.xadd(s.topic, '*', ...good(1));
+      const badEntry = await redis.xadd(s.topic, '*', 'id', 'bad-1', 'topic', s.topic, 'headers', '{not json', 'payload', 'x');
+      await redis.xadd(s.topic, '*', ...good(2));
+      await redis.xadd(s.topic, '*', ...good(3));
+      const consume = (handled: string[], errors: unknown[]) =>
+        consumeRedisStream({ redis: reader, stream: s.topic, group: 'g', consumer: 'c1', blockMs: 100, retryDelayMs: 50, handler: (m) => void handled.push(m.id), onError: (e) => errors.push(e) });
+
+      const handled: string[] = [];
+      const errors: unknown[] = [];
+      const first = await consume(handled, errors);
+      await eventually(() => handled.length >= 3, 5000, 'the good entries to be handled').finally(() => first.stop());
+      assert.deepEqual(handled, ['good-1', 'good-2', 'good-3']);
+      assert.equal(errors.length, 1, 'the bad entry is reported once');
+      assert.equal((errors[0] as { code?: string }).code, 'PERMANENT_FAILURE');
+      assert.equal((errors[0] as { field?: string }).field, 'headers');
+      assert.match((errors[0] as Error).message, new RegExp(badEntry!));
+      const pending = (await redis.call('XPENDING', s.topic, 'g')) as [number, ...unknown[]];
+      assert.equal(pending[0], 0, 'nothing is left pending');
+      const letters = (await redis.call('XRANGE', dead, '-', '+')) as [string, string[]][];
+      assert.equal(letters.length, 1);
+      assert.equal(letters[0]![1][letters[0]![1].indexOf('id') + 1], 'bad-1');
+
+      // A restarted consumer (same name: it reads its own pending list first) does not see it again.
+      const again: string[] = [];
+      const laterErrors: unknown[] = [];
+      const second = await consume(again, laterErrors);
+      await redis.xadd(s.topic, '*', ...good(4));
+      await eventually(() => again.length >= 1, 5000, 'the new entry').finally(() => second.stop());
+      assert.deepEqual(again, ['good-4']);
+      assert.deepEqual(laterErrors, []);
+    } finally {
+      await redis.del(dead).catch(() => 0);
+      await s.remove();
+      redis.disconnect();
+      reader.disconnect();
     }
   });
 });

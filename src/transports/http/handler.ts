@@ -1,9 +1,9 @@
 import { isPermanent } from '../../core/errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
-import { HEADER, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage } from '../shared/received.js';
-import { HEADER_NAMES } from './producer.js';
-import { decodeSecrets, verifyWebhook } from './signature.js';
+import { safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage } from '../shared/received.js';
+import { decodeSecrets } from './signature.js';
+import { verifyWebhookMessage } from './verify-message.js';
 
 export interface WebhookHandlerOptions {
   /** The `whsec_<base64>` secret(s) the sender signs with. */
@@ -17,8 +17,8 @@ export interface WebhookHandlerOptions {
 }
 
 /**
- * A `node:http` request listener receiving txbox webhooks: it verifies the signature (401 when it
- * fails), runs the handler, and answers 204 once it resolved or 500 when it threw, so the sender
+ * A `node:http` request listener receiving txbox webhooks: it verifies the signatures (401 when
+ * one fails), runs the handler, and answers 204 once it resolved or 500 when it threw, so the sender
  * retries. Use it as `http.createServer(listener)` or mount it on a route of your framework.
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
@@ -35,8 +35,8 @@ export function createWebhookHandler(options: WebhookHandlerOptions): (req: Inco
     if (!body) return answer(res, 413);
     let message: ReceivedMessage;
     try {
-      const { id } = verifyWebhook(secret, req.headers, body, { toleranceSec });
-      message = decode(id, req, body);
+      // Both signatures: a replay with another topic, key or headers is refused here.
+      ({ message } = verifyWebhookMessage(secret, req.headers, body, { toleranceSec }));
     } catch (error) {
       safeCall(onError, error);
       return answer(res, 401);
@@ -74,27 +74,4 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | u
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
-}
-
-function decode(id: string, req: IncomingMessage, body: Buffer): ReceivedMessage {
-  const one = (name: string) => {
-    const v = req.headers[name];
-    return Array.isArray(v) ? v.join(', ') : v;
-  };
-  const topic = one(HEADER.topic);
-  const key = one(HEADER.key);
-  const headers: Record<string, string> = {};
-  // The sender lists the message's own header names (with their case); everything else is HTTP's.
-  for (const name of (one(HEADER_NAMES) ?? '').split(',').filter(Boolean)) {
-    const value = one(name.toLowerCase());
-    if (value !== undefined) headers[name] = value;
-  }
-  return {
-    id,
-    topic: topic === undefined ? '' : decodeURIComponent(topic),
-    key: key === undefined ? null : decodeURIComponent(key),
-    headers,
-    payload: body,
-    contentType: one('content-type') ?? null,
-  };
 }

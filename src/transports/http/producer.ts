@@ -4,7 +4,8 @@ import type { ProduceContext, ProduceResult } from '../../core/producer.js';
 import { notSent, publishFailure, unavailable, withRetryHint } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
 import { checkObject, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
-import { HEADER } from '../shared/received.js';
+import { payloadBuffer } from '../shared/received.js';
+import { readFields, signFields, TXBOX_HTTP_HEADERS, type BodyEncoding } from './fields.js';
 import { decodeSecrets, signAll, WEBHOOK_HEADERS } from './signature.js';
 
 /** Node's `fetch`, or any function with its shape (e.g. undici's fetch with a custom dispatcher). */
@@ -18,6 +19,12 @@ export interface WebhookProducerOptions extends PublishOptions {
   /** Sent with every request, e.g. an authorization header. */
   headers?: Readonly<Record<string, string>>;
   fetch?: FetchLike;
+  /**
+   * `raw` (default): the body is the payload's bytes. `base64`: the body is their base64 text,
+   * with `txbox-encoding: base64` and the message's content type. Use it for binary payloads
+   * when receivers verify with a Standard Webhooks library that reads the body as UTF-8 text.
+   */
+  bodyEncoding?: BodyEncoding;
 }
 
 export interface WebhookProducer {
@@ -25,13 +32,17 @@ export interface WebhookProducer {
 }
 
 /** Lists the message's own header names, so the receiver can tell them from transport headers. */
-export const HEADER_NAMES = 'txbox-headers';
-const RESERVED = new Set(['content-type', 'content-length', 'host', 'connection', 'transfer-encoding', HEADER_NAMES, HEADER.topic, HEADER.key, ...Object.values(WEBHOOK_HEADERS)]);
+export const HEADER_NAMES = TXBOX_HTTP_HEADERS.names;
+const RESERVED = new Set(['content-type', 'content-length', 'host', 'connection', 'transfer-encoding']);
+const isReserved = (name: string) => {
+  const lower = name.toLowerCase();
+  return RESERVED.has(lower) || lower.startsWith('txbox-') || lower.startsWith('webhook-');
+};
 
 /**
  * POSTs each message as a Standard Webhooks request: the body is the payload as stored, with its
  * content type; `webhook-id` is the message id (stable across retries, so receivers can drop
- * duplicates). 2xx is success. 408, 429, 5xx, redirects, timeouts and network errors are retried;
+ * duplicates). `txbox-signature` also signs the topic, key and headers (see fields.ts). 2xx is success. 408, 429, 5xx, redirects, timeouts and network errors are retried;
  * any other 4xx is a PermanentFailure: the endpoint refuses this message and will keep refusing.
  */
 export function createWebhookProducer(options: WebhookProducerOptions): WebhookProducer {
@@ -41,6 +52,8 @@ export function createWebhookProducer(options: WebhookProducerOptions): WebhookP
   const fixed = checkFixedHeaders(options.headers);
   const fetchFn: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
   if (typeof fetchFn !== 'function') throw invalidOption('fetch', fetchFn, 'must be a function');
+  const bodyEncoding = options.bodyEncoding ?? 'raw';
+  if (bodyEncoding !== 'raw' && bodyEncoding !== 'base64') throw invalidOption('bodyEncoding', bodyEncoding, 'must be "raw" or "base64"');
   const plan: KeyedPlan = {
     ...resolvePublishOptions(options, 8),
     what: 'the webhook endpoint',
@@ -51,11 +64,12 @@ export function createWebhookProducer(options: WebhookProducerOptions): WebhookP
 
   const post = async (m: OutboxMessage, signal: AbortSignal) => {
     const url = urlOf(m);
-    const headers = requestHeaders(m, fixed, keys);
+    // A copy typed as plain bytes: some DOM typings refuse a view that may sit on a SharedArrayBuffer.
+    const body = bodyEncoding === 'base64' ? new Uint8Array(Buffer.from(payloadBuffer(m.payload).toString('base64'))) : new Uint8Array(m.payload);
+    const headers = requestHeaders(m, fixed, keys, bodyEncoding, body);
     let response: Response;
     try {
-      // A copy typed as plain bytes: some DOM typings refuse a view that may sit on a SharedArrayBuffer.
-      response = await fetchFn(url, { method: 'POST', body: new Uint8Array(m.payload), headers, signal, redirect: 'manual' });
+      response = await fetchFn(url, { method: 'POST', body, headers, signal, redirect: 'manual' });
     } catch (error) {
       const refused = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN'].includes((error as { cause?: { code?: string } })?.cause?.code ?? '');
       throw (refused ? notSent : unavailable)('http', `POST ${url.origin} failed`, error);
@@ -76,11 +90,11 @@ export function createWebhookProducer(options: WebhookProducerOptions): WebhookP
   };
 }
 
-function requestHeaders(m: OutboxMessage, fixed: Headers, keys: readonly Buffer[]): Headers {
+function requestHeaders(m: OutboxMessage, fixed: Headers, keys: readonly Buffer[], encoding: BodyEncoding, body: Uint8Array): Headers {
   const headers = new Headers(fixed);
   try {
     for (const [name, value] of Object.entries(m.headers)) {
-      if (RESERVED.has(name.toLowerCase())) throw new Error(`"${name}" is reserved by the webhook transport`);
+      if (isReserved(name)) throw new Error(`"${name}" is reserved by the webhook transport`);
       headers.set(name, value);
     }
   } catch (error) {
@@ -90,11 +104,15 @@ function requestHeaders(m: OutboxMessage, fixed: Headers, keys: readonly Buffer[
   headers.set('content-type', m.contentType);
   headers.set(WEBHOOK_HEADERS.id, m.id);
   headers.set(WEBHOOK_HEADERS.timestamp, String(timestamp));
-  headers.set(WEBHOOK_HEADERS.signature, signAll(keys, m.id, timestamp, m.payload));
-  headers.set(HEADER.topic, encodeURIComponent(m.topic));
-  if (m.key !== null) headers.set(HEADER.key, encodeURIComponent(m.key));
+  headers.set(WEBHOOK_HEADERS.signature, signAll(keys, m.id, timestamp, body));
+  headers.set(TXBOX_HTTP_HEADERS.topic, encodeURIComponent(m.topic));
+  if (m.key !== null) headers.set(TXBOX_HTTP_HEADERS.key, encodeURIComponent(m.key));
+  if (encoding !== 'raw') headers.set(TXBOX_HTTP_HEADERS.encoding, encoding);
   const names = Object.keys(m.headers);
   if (names.length > 0) headers.set(HEADER_NAMES, names.join(','));
+  // Signed as HTTP will carry them (values trimmed), read back the way the receiver reads them.
+  const fields = readFields((name) => headers.get(name) ?? undefined);
+  headers.set(TXBOX_HTTP_HEADERS.signature, signFields(keys, m.id, timestamp, fields, body).join(' '));
   return headers;
 }
 
@@ -145,9 +163,14 @@ function safeOrigin(urlOf: (m: OutboxMessage) => URL, m: OutboxMessage): string 
 function checkFixedHeaders(value: unknown): Headers {
   if (value === undefined) return new Headers();
   if (value === null || typeof value !== 'object') throw invalidOption('headers', value, 'must be an object of header values');
+  let headers: Headers;
   try {
-    return new Headers(value as Record<string, string>);
+    headers = new Headers(value as Record<string, string>);
   } catch (error) {
     throw invalidOption('headers', value, `must hold valid HTTP headers (${(error as Error).message})`);
   }
+  for (const name of headers.keys()) {
+    if (name.startsWith('txbox-') || name.startsWith('webhook-')) throw invalidOption(`headers.${name}`, headers.get(name), 'is a header the webhook transport sets itself');
+  }
+  return headers;
 }

@@ -27,6 +27,16 @@ export function decodeSecrets(field: string, secret: unknown): Buffer[] {
   });
 }
 
+/** Constant-time: does one of the space-separated `v1,` signatures equal one of `expected`? */
+export function anySignatureMatches(given: string, expected: readonly string[]): boolean {
+  const wanted = expected.map((e) => Buffer.from(e));
+  return given
+    .split(' ')
+    .filter((s) => s.startsWith('v1,'))
+    .map((s) => Buffer.from(s))
+    .some((g) => wanted.some((e) => e.length === g.length && timingSafeEqual(e, g)));
+}
+
 export function sign(key: Buffer, id: string, timestamp: number, body: Uint8Array): string {
   const mac = createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64');
   return `v1,${mac}`;
@@ -47,13 +57,16 @@ export interface VerifyOptions {
 
 export interface VerifiedWebhook {
   readonly id: string;
+  /** `webhook-timestamp` as a Date (whole seconds: the header has no finer resolution). */
   readonly timestamp: Date;
 }
 
 /**
- * Checks a received webhook: its headers are present, its timestamp is recent (replays fail) and
- * one of its signatures matches one of `secret` (several during a rotation). Throws a TxboxError
- * naming the header at fault; never says which secret matched.
+ * The Standard Webhooks check of a received webhook: its headers are present, its timestamp is
+ * recent (replays fail) and one of its signatures matches one of `secret` (several during a
+ * rotation). It covers the id, the timestamp and the body only, as the standard does: the topic,
+ * key and headers a txbox sender adds are not covered; `verifyWebhookMessage` checks those too.
+ * Throws a TxboxError naming the header at fault; never says which secret matched.
  */
 export function verifyWebhook(secret: string | readonly string[], headers: HeaderSource, body: Uint8Array | string, options: VerifyOptions = {}): VerifiedWebhook {
   const keys = decodeSecrets('secret', secret);
@@ -66,25 +79,27 @@ export function verifyWebhook(secret: string | readonly string[], headers: Heade
   const nowSec = Math.floor((options.now ?? Date.now()) / 1000);
   if (Math.abs(nowSec - timestamp) > tolerance) throw bad(WEBHOOK_HEADERS.timestamp, stamp, `must be within ${tolerance} s of now`);
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-  const expected = keys.map((k) => Buffer.from(sign(k, id, timestamp, bytes)));
-  const given = signatures.split(' ').filter((s) => s.startsWith('v1,')).map((s) => Buffer.from(s));
-  const match = given.some((g) => expected.some((e) => e.length === g.length && timingSafeEqual(e, g)));
-  if (!match) throw bad(WEBHOOK_HEADERS.signature, '[redacted]', 'matches no secret');
+  if (!anySignatureMatches(signatures, keys.map((k) => sign(k, id, timestamp, bytes)))) throw bad(WEBHOOK_HEADERS.signature, '[redacted]', 'matches no secret');
   return { id, timestamp: new Date(timestamp * 1000) };
 }
 
-function header(headers: HeaderSource, name: string): string {
+/** One header of a `Headers` object or of a plain record (any case); repeated values joined with `separator`. */
+export function headerValue(headers: HeaderSource, name: string, separator = ', '): string | undefined {
   let value: string | readonly string[] | null | undefined;
   if (typeof (headers as Headers).get === 'function') value = (headers as Headers).get(name);
   else {
     const record = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
     value = record[name] ?? Object.entries(record).find(([k]) => k.toLowerCase() === name)?.[1];
   }
-  const text = Array.isArray(value) ? value.join(' ') : (value as string | null | undefined);
+  return Array.isArray(value) ? value.join(separator) : ((value as string | null | undefined) ?? undefined);
+}
+
+function header(headers: HeaderSource, name: string): string {
+  const text = headerValue(headers, name, ' ');
   if (!text) throw bad(name, text, 'is missing');
   return text;
 }
 
-function bad(field: string, value: unknown, expectation: string): TxboxError {
+export function bad(field: string, value: unknown, expectation: string): TxboxError {
   return new TxboxError('INVALID_ARGUMENT', `webhook header ${field} ${expectation}`, { field, value });
 }

@@ -1,6 +1,7 @@
 import { invalidOption, isPermanent } from '../../core/errors.js';
-import { checkObject, requiredFunction } from '../shared/options.js';
+import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
+import { sessionResumer } from './redelivery.js';
 import type { MqttPacketLike, MqttSubscriberLike } from './types.js';
 
 export interface MqttConsumerOptions {
@@ -11,6 +12,13 @@ export interface MqttConsumerOptions {
    * for the session right after connecting.
    */
   client: MqttSubscriberLike;
+  /**
+   * After a failed handler, wait this long, then resume the persistent session (disconnect and
+   * connect again) so the broker redelivers what is unacknowledged. Default 1000.
+   */
+  redeliveryDelayMs?: number;
+  /** The wait doubles while handlers keep failing, up to this. Default 30000. */
+  maxRedeliveryDelayMs?: number;
   /** Topic filter (wildcards allowed). */
   topic: string;
   handler: MessageHandler;
@@ -23,7 +31,8 @@ const RESERVED = new Set([HEADER.id, HEADER.topic, HEADER.key]);
  * Subscribes with QoS 1 and acknowledges (PUBACK) a message only after its handler resolved:
  * mqtt.js handles one incoming message at a time and sends the PUBACK when `handleMessage` calls
  * back. After a failed handler no PUBACK is sent, and the broker redelivers the message when the
- * session resumes (MQTT forbids redelivery within a connection). Messages without the id user
+ * session resumes (MQTT forbids redelivery within a connection): with a persistent session, the
+ * helper resumes it itself after `redeliveryDelayMs`. Messages without the id user
  * property (not from txbox, or sent over MQTT 3.1.1) are acknowledged and reported to `onError`.
  */
 export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscription> {
@@ -38,10 +47,18 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
     throw invalidOption('client', client, 'is a persistent-session client that is already connected: what the broker queued for it was acknowledged before any handler was in place; create it with manualConnect: true and let consumeMqtt connect it');
   }
   const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const delayMs = integerOption('redeliveryDelayMs', options.redeliveryDelayMs, 1000, 0, 3_600_000);
+  const maxDelayMs = integerOption('maxRedeliveryDelayMs', options.maxRedeliveryDelayMs, Math.max(30_000, delayMs), delayMs, 3_600_000);
+  const persistent = client.options.clean === false;
+  if (persistent && (typeof client.end !== 'function' || typeof client.reconnect !== 'function' || typeof client.once !== 'function')) {
+    throw invalidOption('client', client, 'must be an mqtt.js client (end, reconnect and once are needed to resume its session after a failed handler)');
+  }
 
   const previous = client.handleMessage;
   let inFlight = Promise.resolve();
   let active = true;
+  // Without a persistent session nothing would come back: a clean session drops what is unacknowledged.
+  const resumer = persistent ? sessionResumer(client, { delayMs, maxDelayMs, idle: () => inFlight }) : undefined;
   const ours: MqttSubscriberLike['handleMessage'] = (packet, callback) => {
     if (!active || packet.cmd !== 'publish' || !packet.topic || !topicMatches(topic, packet.topic)) {
       return previous.call(client, packet, callback);
@@ -59,10 +76,13 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
     }
     try {
       await handler(message);
+      resumer?.succeeded();
     } catch (error) {
       safeCall(onError, error, message);
       // Given up (PermanentFailure): acknowledged so it stops coming back; MQTT has no dead letters.
-      if (!isPermanent(error)) throw error;
+      if (isPermanent(error)) return;
+      resumer?.failed();
+      throw error;
     }
   };
 
@@ -79,6 +99,7 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
     stop() {
       stopped ??= (async () => {
         active = false;
+        await resumer?.stop();
         await client.unsubscribeAsync(topic).catch(() => {});
         await inFlight;
         // Another wrapper installed after ours stays; ours then just passes everything through.

@@ -32,9 +32,14 @@ export interface MqttPacketLike {
  * consumer helper wraps it: no handler success, no PUBACK.
  */
 export interface MqttSubscriberLike {
-  readonly options: { protocolVersion?: number; clean?: boolean; manualConnect?: boolean };
+  readonly options: { protocolVersion?: number; clean?: boolean; manualConnect?: boolean; connectTimeout?: number };
   readonly connected?: boolean;
   connect?(): unknown;
+  /** With a persistent session, the helper resumes it after a failed handler: `end`, then `reconnect`. */
+  end?(force: boolean, options: object): unknown;
+  reconnect?(): unknown;
+  once?(event: 'connect', listener: () => void): unknown;
+  removeListener?(event: 'connect', listener: () => void): unknown;
   handleMessage(packet: MqttPacketLike, callback: (error?: Error) => void): void;
   subscribeAsync(topic: string, options: { qos: 0 | 1 | 2 }): Promise<unknown>;
   unsubscribeAsync(topic: string): Promise<unknown>;

@@ -1,6 +1,6 @@
 import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
-import { safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type Subscription } from '../shared/received.js';
+import { safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import { fromFields } from './fields.js';
 import type { RedisConsumerClientLike } from './types.js';
 
@@ -31,7 +31,7 @@ type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
  * Reads a stream through a consumer group and XACKs an entry only after its handler resolved. An
  * entry whose handler threw stays pending for this consumer and is read again (from id 0, this
  * consumer's pending list) after `retryDelayMs`, before any new entry. One whose handler threw
- * `PermanentFailure` is copied to the dead-letter stream and acknowledged.
+ * `PermanentFailure`, or that cannot be decoded, is copied to the dead-letter stream and acknowledged.
  */
 export async function consumeRedisStream(options: RedisStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRedisStream');
@@ -65,9 +65,11 @@ export async function consumeRedisStream(options: RedisStreamConsumerOptions): P
     for (const [rawId, fields] of entries) {
       if (stopping.signal.aborted) return;
       const entryId = rawId.toString('utf8');
-      // A pending entry deleted from the stream (trimmed) comes back with no fields.
-      const message = fields ? fromFields(entryId, stream, fields) : undefined;
+      let message: ReceivedMessage | undefined;
       try {
+        // A pending entry deleted from the stream (trimmed) comes back with no fields. One that
+        // cannot be decoded throws PermanentFailure here and is dead-lettered below.
+        message = fields ? fromFields(entryId, stream, fields) : undefined;
         if (message) await handler(message);
         await redis.call('XACK', stream, group, entryId);
       } catch (error) {
@@ -91,6 +93,8 @@ export async function consumeRedisStream(options: RedisStreamConsumerOptions): P
         await readOnce();
       } catch (error) {
         safeCall(onError, error);
+        // Entries of the failed read may be delivered but not acknowledged: read them again first.
+        pending = true;
         await sleep(retryDelayMs, stopping.signal);
       }
     }

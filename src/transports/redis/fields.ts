@@ -1,3 +1,4 @@
+import { PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import { payloadBuffer, type ReceivedMessage } from '../shared/received.js';
 import type { RedisArg } from './types.js';
@@ -22,7 +23,11 @@ export function toFields(m: OutboxMessage): RedisArg[] {
   return fields;
 }
 
-/** Reads an entry back (fields as Buffers, from XREADGROUP through `callBuffer`). */
+/**
+ * Reads an entry back (fields as Buffers, from XREADGROUP through `callBuffer`). An entry that no
+ * retry can read (its `headers` field is not a JSON object of strings) is a `PermanentFailure`,
+ * so the consumer dead-letters it like any poison message instead of stalling on it.
+ */
 export function fromFields(entryId: string, stream: string, raw: readonly Buffer[]): ReceivedMessage {
   const f = new Map<string, Buffer>();
   for (let i = 0; i + 1 < raw.length; i += 2) f.set(raw[i]!.toString('utf8'), raw[i + 1]!);
@@ -33,8 +38,25 @@ export function fromFields(entryId: string, stream: string, raw: readonly Buffer
     id: text(FIELD.id) ?? entryId,
     topic: text(FIELD.topic) ?? stream,
     key: text(FIELD.key) ?? null,
-    headers: headers ? (JSON.parse(headers) as Record<string, string>) : {},
+    headers: headers ? parseHeaders(headers, entryId, stream) : {},
     payload: f.get(FIELD.payload) ?? Buffer.alloc(0),
     contentType: text(FIELD.contentType) ?? null,
   };
+}
+
+function parseHeaders(text: string, entryId: string, stream: string): Record<string, string> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw malformed(text, entryId, stream, 'is not JSON', error);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw malformed(text, entryId, stream, 'is not a JSON object');
+  for (const v of Object.values(value)) if (typeof v !== 'string') throw malformed(text, entryId, stream, 'has a value that is not a string');
+  return value as Record<string, string>;
+}
+
+function malformed(text: string, entryId: string, stream: string, what: string, cause?: unknown): PermanentFailure {
+  const value = text.length > 200 ? `${text.slice(0, 197)}...` : text;
+  return new PermanentFailure(`redis: the headers field of entry ${entryId} in stream ${stream} ${what}`, { field: 'headers', value, cause });
 }
