@@ -98,6 +98,18 @@ export function consumersContract(harness: ConsumersHarness): void {
       assert.deepEqual(payloads.sort(), [1, 3, 4], 'the first of a burst wins');
     });
 
+    it('keeps dedup ids of different topics apart, even when topic and id join into the same text', async () => {
+      let t!: ConsumersUnderTest;
+      const payloads: unknown[] = [];
+      const { bus, publish, t: made } = await setup([defineConsumer({ name: 'doc', topics: ['doc/changed', 'doc'], handle: (ctx) => { payloads.push(ctx.payload); return t.bump(ctx.tx, 'docs'); } })]);
+      t = made;
+      // `doc` + `changed/42` and `doc/changed` + `42` read alike as `doc/changed/42`.
+      await publish({ topic: 'doc/changed', payload: 'a', dedupId: '42', delayMs: 200 });
+      await publish({ topic: 'doc', payload: 'b', dedupId: 'changed/42', delayMs: 200 });
+      await running(bus, () => eventually(async () => (await t.counter('docs')) === 2, 5_000, 'both messages handled'));
+      assert.deepEqual(payloads.sort(), ['a', 'b']);
+    });
+
     it('debounces: a burst is handled once, after it ends, with its last payload', async () => {
       let t!: ConsumersUnderTest;
       const handled: { payload: unknown; at: number }[] = [];
