@@ -15,6 +15,7 @@ import { resolveConsumer, type ConsumerDefinition, type ResolvedConsumer } from 
 import { createDispatcher, type TransactionRunner } from './dispatch.js';
 import { CONSUMER_HEADER, fanOut, type Delivery, type PublishInput } from './publish.js';
 import { publishDebounced, publishDebouncedSync } from './debounce.js';
+import { produceDeadlineMs } from './windows.js';
 
 export interface ConsumersOptions<Tx> {
   /** The outbox store the messages live in (createPostgresStore, createSqliteStore...). */
@@ -112,7 +113,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     // Each consumer decides its own attempts and backoff; the relay only applies them.
     maxAttempts: Infinity,
-    produceTimeoutMs: Math.min(longest + 1000, store.claimTimeoutMs - 1),
+    produceTimeoutMs: produceDeadlineMs(longest, store.claimTimeoutMs),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });

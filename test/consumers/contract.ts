@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createConsumers, defineConsumer, type ConsumerDefinition, type Consumers } from '../../src/consumers/index.js';
+import type { RelayEvent, RelayEventListener } from '../../src/core/index.js';
 import { eventually, sleep } from '../support/env.js';
 import type { ConsumersHarness, ConsumersUnderTest } from './harness.js';
 
@@ -12,9 +13,9 @@ export function consumersContract(harness: ConsumersHarness): void {
     after(() => harness.close());
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const setup = async (consumers: ConsumerDefinition<any, any>[], made?: ConsumersUnderTest) => {
+    const setup = async (consumers: ConsumerDefinition<any, any>[], made?: ConsumersUnderTest, onEvent?: RelayEventListener) => {
       const t = made ?? (await harness.create());
-      const bus = createConsumers({ store: t.store, inbox: t.inbox, schedules: t.schedules, consumers, pollIntervalMs: 20, scheduleIntervalMs: 50 });
+      const bus = createConsumers({ store: t.store, inbox: t.inbox, schedules: t.schedules, consumers, pollIntervalMs: 20, scheduleIntervalMs: 50, ...(onEvent ? { onEvent } : {}) });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const publish = (input: any) => t.write((tx) => (harness.asyncHandlers ? bus.publish(tx, input) : bus.publishSync(tx, input)));
       return { t, bus, publish };
@@ -174,6 +175,24 @@ export function consumersContract(harness: ConsumersHarness): void {
       const t = await harness.create();
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {}, concurrency: 0 }] }), { code: 'INVALID_OPTION', field: 'consumers[0].concurrency' });
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {} }, { name: 'x', topics: ['b'], handle: () => {} }] }), { code: 'INVALID_OPTION', field: 'consumers[1].name' });
+    });
+
+    it('keeps a claim window beside the longest handler timeout allowed, and refuses a longer one naming both', async () => {
+      const t = await harness.create();
+      const claim = t.store.claimTimeoutMs;
+      const tooLong = { name: 'slow', topics: ['t'], timeoutMs: claim - 1, handle: () => {} };
+      assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [tooLong] }), (error: Error & { code?: string; field?: string; value?: unknown }) => {
+        assert.equal(error.code, 'INVALID_OPTION');
+        assert.equal(error.field, 'consumers[0].timeoutMs');
+        assert.equal(error.value, claim - 1);
+        assert.match(error.message, new RegExp(`claimTimeoutMs \\(${claim}\\)`));
+        return true;
+      });
+      const events: RelayEvent[] = [];
+      const { bus, publish } = await setup([defineConsumer({ name: 'patient', topics: ['t'], timeoutMs: claim - 1000, handle: (ctx) => t.bump(ctx.tx, 'patient') })], t, (e) => events.push(e));
+      await publish([1, 2, 3].map((n) => ({ topic: 't', payload: n })));
+      await running(bus, () => eventually(async () => (await t.counter('patient')) === 3, 10_000, 'all three handled'));
+      assert.deepEqual(events.filter((e) => e.type === 'batch.expired'), [], 'no claim expired before its batch ran');
     });
 
     it('publishes each cron tick once, with two schedulers racing on one database', async () => {
