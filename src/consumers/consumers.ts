@@ -62,7 +62,11 @@ export interface Consumers<Tx> {
     set(definition: ScheduleDefinition): Promise<void>;
     remove(name: string): Promise<boolean>;
     list(): Promise<StoredSchedule[]>;
-    /** Publishes every due tick now (start() does this every `scheduleIntervalMs`). */
+    /**
+     * Publishes every due tick of the topics this process consumes now (start() does this every
+     * `scheduleIntervalMs`). A schedule that fails to fire is reported as a `schedule.failed`
+     * event and stays due; the others fire. Returns how many fired.
+     */
     fireDue(): Promise<number>;
   };
   readonly relay: Relay;
@@ -124,7 +128,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
         store: options.schedules,
         transaction,
         publish: (tx, input, sync) => (sync ? Promise.resolve(publishSync(tx, input)) : publish(tx, input)),
-        subscribed: (topic) => byTopic(topic).length > 0,
+        topics: [...new Set([...consumers.values()].flatMap((c) => c.topics))],
         clock: options.clock ?? systemClock,
         onFired: (s) => emit({ type: 'schedule.fired', key: store.key, name: s.name, scheduledFor: s.nextRunAt }),
         onError: (error) => emit({ type: 'schedule.failed', key: store.key, error }),

@@ -216,6 +216,34 @@ export function consumersContract(harness: ConsumersHarness): void {
       assert.ok(ticks.every((at) => new Date(at).getUTCMilliseconds() === 0), 'ticks on whole seconds');
     });
 
+    it('lets two services share one schedules table: each fires its own ticks once, past stale and broken schedules', async () => {
+      const t = await harness.create();
+      const failed: unknown[] = [];
+      const onEvent: RelayEventListener = (e) => void (e.type === 'schedule.failed' && failed.push(e.error));
+      const a = await setup([defineConsumer({ name: 'a', topics: ['a.beat'], handle: () => {} })], t, onEvent);
+      const b = await setup([defineConsumer({ name: 'b', topics: ['b.beat', 'b.broken'], handle: () => {} })], t, onEvent);
+      await a.bus.schedules.set({ name: 'a-beat', cron: '* * * * * *', topic: 'a.beat', payload: 'a' });
+      await b.bus.schedules.set({ name: 'b-beat', cron: '* * * * * *', topic: 'b.beat', payload: 'b' });
+      // Due before the others: one of a service neither runs (a rolling deploy removed its consumer),
+      // and one of b's whose stored payload cannot be read.
+      const past = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+      const raw = (name: string, topic: string, payload: string) => ({ name, cron: '* * * * * *', timezone: null, topic, payload, key: null, nextRunAt: past });
+      for (const s of [raw('stale', 'gone', 'null'), raw('broken', 'b.broken', '{')]) {
+        await t.write((tx) => (harness.asyncHandlers ? t.schedules.save(tx, s) : t.schedules.saveSync!(tx, s)));
+      }
+      const fired: number[][] = [];
+      for (let round = 0; round < 3; round++) {
+        await sleep(1000 - (Date.now() % 1000) + 30); // just past the next whole second: one tick of each is due
+        fired.push(await Promise.all([a.bus.schedules.fireDue(), b.bus.schedules.fireDue()]));
+      }
+      assert.deepEqual(fired, [[1, 1], [1, 1], [1, 1]], 'each service fired its own tick once per second');
+      assert.equal(failed.length, 3, 'the broken schedule failed once per round, alone');
+      assert.match(String((failed[0] as Error).message), /schedule "broken"/);
+      const left = Object.fromEntries((await a.bus.schedules.list()).map((s) => [s.name, s.nextRunAt.getTime()]));
+      assert.equal(left.stale, past.getTime(), 'the stale schedule neither fired nor advanced');
+      assert.equal(left.broken, past.getTime(), 'the broken schedule stays due');
+    });
+
     it('changes and removes schedules at run time, and reads patterns in their time zone', async () => {
       let t!: ConsumersUnderTest;
       const seen: unknown[] = [];

@@ -35,8 +35,9 @@ ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, timezone = EXCLUDED.timez
     remove: async (tx, name) => (await tx.query(`DELETE FROM ${table} WHERE name = $1 RETURNING 1`, [name])).rows.length === 1,
     list: async () => (await db.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} ORDER BY name`)).rows.map(rowToSchedule),
     // SKIP LOCKED: a schedule another scheduler is firing right now is simply not due for this one.
-    due: async (tx, limit) =>
-      (await tx.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= now() ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit])).rows.map(rowToSchedule),
+    // Only this process's topics: a schedule it cannot serve is not locked, and stays for one that can.
+    due: async (tx, limit, topics) =>
+      (await tx.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= now() AND topic = ANY($2::text[]) ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit, [...topics]])).rows.map(rowToSchedule),
     advance: async (tx, name, from, to) =>
       (await tx.query(`UPDATE ${table} SET next_run_at = $3, updated_at = now() WHERE name = $1 AND next_run_at = $2 RETURNING 1`, [name, from, to])).rows.length === 1,
     migrate: () => runScript(db, `SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'));\n${ddl}`),
