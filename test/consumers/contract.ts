@@ -299,6 +299,29 @@ export function consumersContract(harness: ConsumersHarness): void {
         assert.deepEqual(handled, [1, 3]);
       });
 
+      it('answers the relay at its deadline: handlers that succeeded are ok, those never started count no attempt', async () => {
+        let t!: ConsumersUnderTest;
+        const events: RelayEvent[] = [];
+        const runs = new Map<number, number[]>();
+        // One at a time, 150 ms each: the relay's deadline (300 + 1000 ms) passes with the batch half done.
+        const { bus, publish, t: made } = await setup([defineConsumer({ name: 'queued', topics: ['job'], timeoutMs: 300, handle: async (ctx) => {
+          runs.set(ctx.payload as number, [...(runs.get(ctx.payload as number) ?? []), ctx.attempt]);
+          await sleep(150);
+          await t.bump(ctx.tx, 'jobs');
+        } })], undefined, (e) => events.push(e));
+        t = made;
+        await publish(Array.from({ length: 12 }, (_, n) => ({ topic: 'job', payload: n })));
+        await running(bus, () => eventually(async () => (await t.counter('jobs')) === 12, 15_000, 'all jobs'));
+        assert.deepEqual(events.filter((e) => e.type === 'message.failed' || e.type === 'message.dead'), [], 'no attempt counted');
+        assert.ok(events.some((e) => e.type === 'batch.settled' && e.released > 0), 'the deadline passed with messages not yet started');
+        assert.equal(runs.size, 12);
+        assert.deepEqual([...runs.values()].flat().filter((attempt) => attempt !== 1), [], 'every run was a first attempt');
+        // The one running when the deadline passed is abandoned (rolled back) and runs again; no other.
+        const expired = events.filter((e) => e.type === 'batch.settled' && e.released > 0).length;
+        const reruns = [...runs.values()].reduce((n, attempts) => n + attempts.length - 1, 0);
+        assert.ok(reruns <= expired, `${reruns} reruns for ${expired} expired deadlines`);
+      });
+
       it('abandons a handler past its timeout and retries the message', async () => {
         let t!: ConsumersUnderTest;
         let calls = 0;
