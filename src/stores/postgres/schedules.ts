@@ -1,3 +1,4 @@
+import { invalidOption } from '../../core/errors.js';
 import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
 import { checkIdentifier } from '../shared/layout.js';
 import { rowToSchedule, SCHEDULE_COLUMNS } from '../shared/schedule-rows.js';
@@ -6,12 +7,17 @@ import { runScript, type PgQueryable } from './driver.js';
 export interface PgSchedulesOptions {
   /** Table name. Default `txbox_schedules`. */
   table?: string;
+  /** Schema of the table, created by `migrate()` if missing. Default: the connection's search_path. */
+  schema?: string;
 }
 
 /** Schedules for PostgreSQL and PGlite. */
 export function buildPgSchedules<Tx extends PgQueryable>(kind: string, db: PgQueryable & { exec?: (sql: string) => Promise<unknown> }, o: PgSchedulesOptions = {}): ScheduleStore<Tx> {
-  const table = `"${checkIdentifier('table', o.table ?? 'txbox_schedules')}"`;
-  const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
+  if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
+  const bare = checkIdentifier('table', o.table ?? 'txbox_schedules');
+  const schema = o.schema === undefined ? undefined : checkIdentifier('schema', o.schema);
+  const table = schema ? `"${schema}"."${bare}"` : `"${bare}"`;
+  const ddl = `${schema ? `CREATE SCHEMA IF NOT EXISTS "${schema}";\n` : ''}CREATE TABLE IF NOT EXISTS ${table} (
   name text PRIMARY KEY,
   cron text NOT NULL,
   timezone text,
