@@ -166,8 +166,10 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     relay,
     poisoned: {
       async list({ consumer, limit = 100 } = {}) {
-        const dead = await store.listDeadLetters({ limit: consumer ? Math.max(limit * 10, 1000) : limit });
-        return (consumer ? dead.filter((d) => d.headers[CONSUMER_HEADER] === consumer) : dead).slice(0, limit);
+        if (consumer === undefined) return store.listDeadLetters({ limit });
+        // Filtered by the store's query, so another consumer's dead letters ahead never hide these.
+        const dead = await store.listDeadLetters({ limit, header: { name: CONSUMER_HEADER, value: consumer } });
+        return dead.filter((d) => d.headers[CONSUMER_HEADER] === consumer);
       },
       retry: (ids) => store.requeueDeadLetters(ids),
       discard: (ids) => store.discardDeadLetters(ids),

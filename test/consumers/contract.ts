@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createConsumers, defineConsumer, type ConsumerDefinition, type Consumers } from '../../src/consumers/index.js';
-import type { RelayEvent, RelayEventListener } from '../../src/core/index.js';
+import { parsePayload, type RelayEvent, type RelayEventListener } from '../../src/core/index.js';
 import { eventually, sleep } from '../support/env.js';
 import type { ConsumersHarness, ConsumersUnderTest } from './harness.js';
 
@@ -67,6 +67,27 @@ export function consumersContract(harness: ConsumersHarness): void {
       });
       assert.deepEqual(await bus.poisoned.list(), []);
       assert.equal(await t.counter('flaky'), 1);
+    });
+
+    it('lists one consumer\'s poisoned messages behind more than 1,000 of another\'s', async () => {
+      const { bus, publish, t } = await setup([
+        defineConsumer({ name: 'noisy', topics: ['noise'], handle: () => {} }),
+        defineConsumer({ name: 'quiet', topics: ['signal'], handle: () => {} }),
+      ]);
+      for (let i = 0; i < 1_050; i += 350) await publish(Array.from({ length: 350 }, (_, n) => ({ topic: 'noise', payload: i + n })));
+      await publish({ topic: 'signal', payload: 'last' });
+      // Poisoned through the store's own port, no handler runs: claim everything and settle it dead.
+      for (let round = 0; round < 10; round++) {
+        const batch = await t.store.claim({ limit: 500 });
+        if (!batch) break;
+        const failed = batch.messages.map((m: { id: string }) => ({ id: m.id, error: 'poisoned', retryInMs: 0, dead: true }));
+        await t.store.settle(batch, { delivered: [], failed, released: [] });
+      }
+      assert.equal((await bus.poisoned.list({ limit: 2_000 })).length, 1_051);
+      const quiet = await bus.poisoned.list({ consumer: 'quiet' });
+      assert.deepEqual(quiet.map((d) => parsePayload(d)), ['last']);
+      assert.equal((await bus.poisoned.list({ consumer: 'noisy', limit: 5 })).length, 5);
+      assert.deepEqual(await bus.poisoned.list({ consumer: 'nobody' }), []);
     });
 
     it('never handles a delayed message early', async () => {
