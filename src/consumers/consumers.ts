@@ -15,6 +15,7 @@ import { resolveConsumer, type ConsumerDefinition, type ResolvedConsumer } from 
 import { createDispatcher, type TransactionRunner } from './dispatch.js';
 import { CONSUMER_HEADER, fanOut, type Delivery, type PublishInput } from './publish.js';
 import { publishDebounced, publishDebouncedSync } from './debounce.js';
+import { produceDeadlineMs } from './windows.js';
 
 export interface ConsumersOptions<Tx> {
   /** The outbox store the messages live in (createPostgresStore, createSqliteStore...). */
@@ -61,7 +62,11 @@ export interface Consumers<Tx> {
     set(definition: ScheduleDefinition): Promise<void>;
     remove(name: string): Promise<boolean>;
     list(): Promise<StoredSchedule[]>;
-    /** Publishes every due tick now (start() does this every `scheduleIntervalMs`). */
+    /**
+     * Publishes every due tick of the topics this process consumes now (start() does this every
+     * `scheduleIntervalMs`). A schedule that fails to fire is reported as a `schedule.failed`
+     * event and stays due; the others fire. Returns how many fired.
+     */
     fireDue(): Promise<number>;
   };
   readonly relay: Relay;
@@ -112,7 +117,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     pollIntervalMs: options.pollIntervalMs ?? 1000,
     // Each consumer decides its own attempts and backoff; the relay only applies them.
     maxAttempts: Infinity,
-    produceTimeoutMs: Math.min(longest + 1000, store.claimTimeoutMs - 1),
+    produceTimeoutMs: produceDeadlineMs(longest, store.claimTimeoutMs),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
@@ -123,7 +128,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
         store: options.schedules,
         transaction,
         publish: (tx, input, sync) => (sync ? Promise.resolve(publishSync(tx, input)) : publish(tx, input)),
-        subscribed: (topic) => byTopic(topic).length > 0,
+        topics: [...new Set([...consumers.values()].flatMap((c) => c.topics))],
         clock: options.clock ?? systemClock,
         onFired: (s) => emit({ type: 'schedule.fired', key: store.key, name: s.name, scheduledFor: s.nextRunAt }),
         onError: (error) => emit({ type: 'schedule.failed', key: store.key, error }),
@@ -161,8 +166,10 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     relay,
     poisoned: {
       async list({ consumer, limit = 100 } = {}) {
-        const dead = await store.listDeadLetters({ limit: consumer ? Math.max(limit * 10, 1000) : limit });
-        return (consumer ? dead.filter((d) => d.headers[CONSUMER_HEADER] === consumer) : dead).slice(0, limit);
+        if (consumer === undefined) return store.listDeadLetters({ limit });
+        // Filtered by the store's query, so another consumer's dead letters ahead never hide these.
+        const dead = await store.listDeadLetters({ limit, header: { name: CONSUMER_HEADER, value: consumer } });
+        return dead.filter((d) => d.headers[CONSUMER_HEADER] === consumer);
       },
       retry: (ids) => store.requeueDeadLetters(ids),
       discard: (ids) => store.discardDeadLetters(ids),

@@ -3,6 +3,7 @@ import { invalidOption } from '../core/errors.js';
 import type { SendResult } from '../core/outbox.js';
 import type { MessageInput, OutboxMessage } from '../core/message.js';
 import type { PublishInput } from './publish.js';
+import { CLAIM_MARGIN_MS } from './windows.js';
 
 export interface ConsumeContext<Tx, P> {
   /** The decoded JSON payload. */
@@ -29,7 +30,7 @@ export interface ConsumerDefinition<Tx = unknown, P = unknown> {
   handle(ctx: ConsumeContext<Tx, P>): Promise<void> | void;
   /** Handlers of this consumer running at once in this process. Default 1. */
   concurrency?: number;
-  /** A handler running longer is abandoned and its message retried. Default 10 s. */
+  /** A handler running longer is abandoned and its message retried. Default 10 s; at most the store's claimTimeoutMs - 1 s. */
   timeoutMs?: number;
   /** Tries before the message is poisoned (kept as a dead letter). Default 5. */
   maxAttempts?: number;
@@ -64,8 +65,13 @@ export function resolveConsumer(d: ConsumerDefinition<never, never>, at: string,
   const concurrency = d.concurrency ?? 1;
   if (!(Number.isInteger(concurrency) && concurrency >= 1)) throw invalidOption(`${at}.concurrency`, concurrency, 'must be an integer >= 1');
   const timeoutMs = d.timeoutMs ?? 10_000;
-  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0 && timeoutMs < claimTimeoutMs)) {
-    throw invalidOption(`${at}.timeoutMs`, timeoutMs, `must be positive and below the store's claimTimeoutMs (${claimTimeoutMs})`);
+  if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw invalidOption(`${at}.timeoutMs`, timeoutMs, 'must be a positive number of milliseconds');
+  if (timeoutMs > claimTimeoutMs - CLAIM_MARGIN_MS) {
+    throw invalidOption(
+      `${at}.timeoutMs`,
+      timeoutMs,
+      `must leave ${CLAIM_MARGIN_MS} ms of the store's claimTimeoutMs (${claimTimeoutMs}) for claiming, committing and acknowledging: at most ${claimTimeoutMs - CLAIM_MARGIN_MS}, or raise claimTimeoutMs to at least ${timeoutMs + CLAIM_MARGIN_MS}`,
+    );
   }
   const maxAttempts = d.maxAttempts ?? 5;
   if (!(maxAttempts === Infinity || (Number.isInteger(maxAttempts) && maxAttempts >= 1))) {

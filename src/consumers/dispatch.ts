@@ -31,22 +31,30 @@ const UNKNOWN_CONSUMER_RETRY_MS = 5000;
 export function createDispatcher<Tx>(deps: DispatchDeps<Tx>): ProduceFn {
   const limits = new Map([...deps.consumers.values()].map((c) => [c.name, createLimiter(c.concurrency)]));
 
-  const handleOne = async (m: OutboxMessage): Promise<ProduceFailure | undefined> => {
+  const handleOne = async (m: OutboxMessage, relay: AbortSignal): Promise<ProduceFailure | undefined> => {
     const consumer = deps.consumers.get(m.headers[CONSUMER_HEADER] ?? '');
     if (!consumer) {
       return { id: m.id, error: `no consumer named ${JSON.stringify(m.headers[CONSUMER_HEADER])} in this process`, retryInMs: UNKNOWN_CONSUMER_RETRY_MS };
     }
     try {
-      await limits.get(consumer.name)!(() => runHandler(deps, consumer, m));
+      await limits.get(consumer.name)!(() => {
+        if (relay.aborted) throw new Interrupted('the relay\'s produce deadline passed before the handler started');
+        return runHandler(deps, consumer, m, relay);
+      });
       return undefined;
     } catch (error) {
+      // Not the handler's failure: released without counting an attempt, and claimed again.
+      if (error instanceof Interrupted) return { id: m.id, error: error.message, unavailable: true };
       const attempt = m.attempts + 1;
       if (attempt >= consumer.maxAttempts) return { id: m.id, error, permanent: true };
       return { id: m.id, error, retryInMs: backoffDelay(consumer.backoff, attempt, deps.random) };
     }
   };
 
-  return async (batch) => {
+  // Once the relay's deadline aborts `signal`, no handler starts, running ones are abandoned
+  // (their transactions roll back) and the answer comes at once: handlers that succeeded are ok,
+  // those that failed count an attempt, and the rest are released without one.
+  return async (batch, { signal }) => {
     const groups = new Map<string, OutboxMessage[]>();
     batch.forEach((m, i) => {
       const group = m.key ?? `\0${i}`;
@@ -57,7 +65,7 @@ export function createDispatcher<Tx>(deps: DispatchDeps<Tx>): ProduceFn {
     await Promise.all(
       [...groups.values()].map(async (messages) => {
         for (const m of messages) {
-          const failure = await handleOne(m);
+          const failure = await handleOne(m, signal);
           if (failure) {
             failed.push(failure);
             return; // later messages of this key wait for it
@@ -70,12 +78,17 @@ export function createDispatcher<Tx>(deps: DispatchDeps<Tx>): ProduceFn {
   };
 }
 
-async function runHandler<Tx>(deps: DispatchDeps<Tx>, consumer: ResolvedConsumer, m: OutboxMessage): Promise<void> {
+/** The relay abandoned the batch before this handler finished: not a failure of the handler. */
+class Interrupted extends Error {}
+
+async function runHandler<Tx>(deps: DispatchDeps<Tx>, consumer: ResolvedConsumer, m: OutboxMessage, relay: AbortSignal): Promise<void> {
   const timeout = new AbortController();
   const timer = setTimeout(
     () => timeout.abort(new TxboxError('PRODUCE_TIMEOUT', `consumer ${consumer.name} did not finish within ${consumer.timeoutMs} ms`)),
     consumer.timeoutMs,
   );
+  const interrupt = () => timeout.abort(new Interrupted('the relay\'s produce deadline passed while the handler ran; it was abandoned'));
+  relay.addEventListener('abort', interrupt, { once: true });
   const ids = { consumer: consumer.name, messageId: m.id };
   const sync = deps.transaction.mode === 'sync';
   const context = (ictx: HandlerContext<Tx>): ConsumeContext<Tx, unknown> => ({
@@ -103,14 +116,18 @@ async function runHandler<Tx>(deps: DispatchDeps<Tx>, consumer: ResolvedConsumer
     const run = deps.transaction.run((tx) =>
       deps.inbox.handleOnce(tx, ids, async (ictx) => {
         await consumer.handle(context(ictx));
-        // Finished after its timeout: roll back, the retry runs it again.
+        // Finished after its timeout or after the relay gave up: roll back, the retry runs it again.
         if (timeout.signal.aborted) throw timeout.signal.reason;
       }),
     );
     run.catch(() => {}); // reported through the race below, or moot after a timeout
-    const timedOut = new Promise<never>((_, reject) => timeout.signal.addEventListener('abort', () => reject(timeout.signal.reason), { once: true }));
+    const timedOut = new Promise<never>((_, reject) => {
+      if (timeout.signal.aborted) reject(timeout.signal.reason);
+      timeout.signal.addEventListener('abort', () => reject(timeout.signal.reason), { once: true });
+    });
     await Promise.race([run, timedOut]);
   } finally {
     clearTimeout(timer);
+    relay.removeEventListener('abort', interrupt);
   }
 }

@@ -50,7 +50,7 @@ export function fanOut(input: PublishInput, at: string, subscribers: (topic: str
   if (consumers.length === 0) throw invalidArgument(`${at}.topic`, input.topic, 'has no consumer subscribed to it');
   const publishedId = uuidv7();
   const longest = Math.max(...consumers.map((c) => dedupKeyOf(c.name, input.topic, input.dedupId ?? '').length));
-  // The stored dedup key is consumer/topic/id, plus `#next` for a debounce follower.
+  // The stored dedup key encodes consumer, topic and id (see dedupKeyOf), plus `#next` for a debounce follower.
   if (input.dedupId !== undefined && (typeof input.dedupId !== 'string' || input.dedupId.length === 0 || longest > MAX_DEDUP_KEY)) {
     throw invalidArgument(`${at}.dedupId`, input.dedupId, `must be a non-empty string; with the consumer and topic names it must fit in ${MAX_DEDUP_KEY} characters`);
   }
@@ -60,7 +60,7 @@ export function fanOut(input: PublishInput, at: string, subscribers: (topic: str
     topic: input.topic,
     payload: input.payload,
     // A debounced message and its follower share a key, so the follower never overtakes it.
-    key: input.key !== undefined ? `${c.name}/${input.key}` : debounce ? `${c.name}/${input.topic}/${input.dedupId}` : null,
+    key: input.key !== undefined ? `${c.name}/${input.key}` : debounce ? dedupKeyOf(c.name, input.topic, input.dedupId!) : null,
     headers: {
       ...input.headers,
       [CONSUMER_HEADER]: c.name,
@@ -76,4 +76,9 @@ export function fanOut(input: PublishInput, at: string, subscribers: (topic: str
 
 const MAX_DEDUP_KEY = LIMITS.dedupKey - '#next'.length;
 
-const dedupKeyOf = (consumer: string, topic: string, dedupId: string) => `${consumer}/${topic}/${dedupId}`;
+/**
+ * `consumer/<topic length>:topic/id`. Consumer names cannot hold a `/` and the topic is length-
+ * prefixed, so no two (consumer, topic, id) triples share a key: a plain `consumer/topic/id` made
+ * topic `doc/changed` with id `42` collide with topic `doc` and id `changed/42`.
+ */
+const dedupKeyOf = (consumer: string, topic: string, dedupId: string) => `${consumer}/${topic.length}:${topic}/${dedupId}`;

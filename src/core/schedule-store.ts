@@ -23,9 +23,13 @@ export interface ScheduleStore<Tx = unknown> {
   remove(tx: Tx, name: string): Promise<boolean>;
   removeSync?(tx: Tx, name: string): boolean;
   list(): Promise<StoredSchedule[]>;
-  /** Schedules due now by the database's clock, oldest first. */
-  due(tx: Tx, limit: number): Promise<StoredSchedule[]>;
-  dueSync?(tx: Tx, limit: number): StoredSchedule[];
+  /**
+   * Schedules due now by the database's clock whose topic is one of `topics`, oldest first. The
+   * others are neither returned nor locked: they belong to processes that consume their topics
+   * (several services may share one table). A row another transaction holds may be skipped.
+   */
+  due(tx: Tx, limit: number, topics: readonly string[]): Promise<StoredSchedule[]>;
+  dueSync?(tx: Tx, limit: number, topics: readonly string[]): StoredSchedule[];
   advance(tx: Tx, name: string, from: Date, to: Date): Promise<boolean>;
   advanceSync?(tx: Tx, name: string, from: Date, to: Date): boolean;
   migrate(): Promise<void>;

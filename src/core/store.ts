@@ -48,6 +48,12 @@ export interface SettleResult {
   readonly lost: number;
 }
 
+/** Selects messages by one header's exact value, e.g. `{ name: 'txbox-consumer', value: 'billing' }`. */
+export interface HeaderFilter {
+  readonly name: string;
+  readonly value: string;
+}
+
 export interface DeadLetter extends OutboxMessage {
   readonly error: string | null;
   readonly deadAt: Date;
@@ -88,7 +94,11 @@ export interface OutboxStore<Tx = unknown> {
   /** Mark-processed mode: removes processed messages older than `maxAgeMs`, at most `limit` of them. */
   cleanup(maxAgeMs: number, limit: number): Promise<number>;
 
-  listDeadLetters(options?: { limit?: number }): Promise<DeadLetter[]>;
+  /**
+   * Dead letters in outbox order, at most `limit` (default 100). With `header`, only those
+   * carrying that header value, filtered in the query, so the limit counts matching ones only.
+   */
+  listDeadLetters(options?: { limit?: number; header?: HeaderFilter }): Promise<DeadLetter[]>;
   /** Puts dead letters back to pending with their attempts reset. Returns how many were found. */
   requeueDeadLetters(ids: readonly string[]): Promise<number>;
   discardDeadLetters(ids: readonly string[]): Promise<number>;

@@ -17,8 +17,8 @@ export function createMemorySchedules(options: { clock?: Clock } = {}): Schedule
       return rows.has(name);
     },
     list: async () => [...rows.values()].sort((a, b) => a.name.localeCompare(b.name)),
-    due: async (_tx, limit) =>
-      [...rows.values()].filter((s) => s.nextRunAt.getTime() <= clock.now()).sort((a, b) => a.nextRunAt.getTime() - b.nextRunAt.getTime()).slice(0, limit),
+    due: async (_tx, limit, topics) =>
+      [...rows.values()].filter((s) => s.nextRunAt.getTime() <= clock.now() && topics.includes(s.topic)).sort((a, b) => a.nextRunAt.getTime() - b.nextRunAt.getTime()).slice(0, limit),
     async advance(tx, name, from, to) {
       const current = rows.get(name);
       // Like a row lock: a second transaction advancing the same tick loses.

@@ -245,9 +245,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       old.forEach(remove);
       return old.length;
     },
-    async listDeadLetters({ limit = 100 } = {}): Promise<DeadLetter[]> {
+    async listDeadLetters({ limit = 100, header } = {}): Promise<DeadLetter[]> {
       return [...rows.values()]
-        .filter((r) => r.deadAt !== null)
+        .filter((r) => r.deadAt !== null && (header === undefined || r.message.headers?.[header.name] === header.value))
         .slice(0, limit)
         .map((r) => ({ ...toMessage(r), error: r.lastError, deadAt: new Date(r.deadAt!) }));
     },

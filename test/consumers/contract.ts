@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { createConsumers, defineConsumer, type ConsumerDefinition, type Consumers } from '../../src/consumers/index.js';
+import { parsePayload, type RelayEvent, type RelayEventListener } from '../../src/core/index.js';
 import { eventually, sleep } from '../support/env.js';
 import type { ConsumersHarness, ConsumersUnderTest } from './harness.js';
 
@@ -12,9 +13,9 @@ export function consumersContract(harness: ConsumersHarness): void {
     after(() => harness.close());
 
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const setup = async (consumers: ConsumerDefinition<any, any>[], made?: ConsumersUnderTest) => {
+    const setup = async (consumers: ConsumerDefinition<any, any>[], made?: ConsumersUnderTest, onEvent?: RelayEventListener) => {
       const t = made ?? (await harness.create());
-      const bus = createConsumers({ store: t.store, inbox: t.inbox, schedules: t.schedules, consumers, pollIntervalMs: 20, scheduleIntervalMs: 50 });
+      const bus = createConsumers({ store: t.store, inbox: t.inbox, schedules: t.schedules, consumers, pollIntervalMs: 20, scheduleIntervalMs: 50, ...(onEvent ? { onEvent } : {}) });
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const publish = (input: any) => t.write((tx) => (harness.asyncHandlers ? bus.publish(tx, input) : bus.publishSync(tx, input)));
       return { t, bus, publish };
@@ -68,6 +69,27 @@ export function consumersContract(harness: ConsumersHarness): void {
       assert.equal(await t.counter('flaky'), 1);
     });
 
+    it('lists one consumer\'s poisoned messages behind more than 1,000 of another\'s', async () => {
+      const { bus, publish, t } = await setup([
+        defineConsumer({ name: 'noisy', topics: ['noise'], handle: () => {} }),
+        defineConsumer({ name: 'quiet', topics: ['signal'], handle: () => {} }),
+      ]);
+      for (let i = 0; i < 1_050; i += 350) await publish(Array.from({ length: 350 }, (_, n) => ({ topic: 'noise', payload: i + n })));
+      await publish({ topic: 'signal', payload: 'last' });
+      // Poisoned through the store's own port, no handler runs: claim everything and settle it dead.
+      for (let round = 0; round < 10; round++) {
+        const batch = await t.store.claim({ limit: 500 });
+        if (!batch) break;
+        const failed = batch.messages.map((m: { id: string }) => ({ id: m.id, error: 'poisoned', retryInMs: 0, dead: true }));
+        await t.store.settle(batch, { delivered: [], failed, released: [] });
+      }
+      assert.equal((await bus.poisoned.list({ limit: 2_000 })).length, 1_051);
+      const quiet = await bus.poisoned.list({ consumer: 'quiet' });
+      assert.deepEqual(quiet.map((d) => parsePayload(d)), ['last']);
+      assert.equal((await bus.poisoned.list({ consumer: 'noisy', limit: 5 })).length, 5);
+      assert.deepEqual(await bus.poisoned.list({ consumer: 'nobody' }), []);
+    });
+
     it('never handles a delayed message early', async () => {
       let t!: ConsumersUnderTest;
       const handledAt: number[] = [];
@@ -96,6 +118,18 @@ export function consumersContract(harness: ConsumersHarness): void {
         await eventually(async () => (await t.counter('views')) === 3, 10_000, 'accepted again');
       });
       assert.deepEqual(payloads.sort(), [1, 3, 4], 'the first of a burst wins');
+    });
+
+    it('keeps dedup ids of different topics apart, even when topic and id join into the same text', async () => {
+      let t!: ConsumersUnderTest;
+      const payloads: unknown[] = [];
+      const { bus, publish, t: made } = await setup([defineConsumer({ name: 'doc', topics: ['doc/changed', 'doc'], handle: (ctx) => { payloads.push(ctx.payload); return t.bump(ctx.tx, 'docs'); } })]);
+      t = made;
+      // `doc` + `changed/42` and `doc/changed` + `42` read alike as `doc/changed/42`.
+      await publish({ topic: 'doc/changed', payload: 'a', dedupId: '42', delayMs: 200 });
+      await publish({ topic: 'doc', payload: 'b', dedupId: 'changed/42', delayMs: 200 });
+      await running(bus, () => eventually(async () => (await t.counter('docs')) === 2, 5_000, 'both messages handled'));
+      assert.deepEqual(payloads.sort(), ['a', 'b']);
     });
 
     it('debounces: a burst is handled once, after it ends, with its last payload', async () => {
@@ -164,6 +198,24 @@ export function consumersContract(harness: ConsumersHarness): void {
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {} }, { name: 'x', topics: ['b'], handle: () => {} }] }), { code: 'INVALID_OPTION', field: 'consumers[1].name' });
     });
 
+    it('keeps a claim window beside the longest handler timeout allowed, and refuses a longer one naming both', async () => {
+      const t = await harness.create();
+      const claim = t.store.claimTimeoutMs;
+      const tooLong = { name: 'slow', topics: ['t'], timeoutMs: claim - 1, handle: () => {} };
+      assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [tooLong] }), (error: Error & { code?: string; field?: string; value?: unknown }) => {
+        assert.equal(error.code, 'INVALID_OPTION');
+        assert.equal(error.field, 'consumers[0].timeoutMs');
+        assert.equal(error.value, claim - 1);
+        assert.match(error.message, new RegExp(`claimTimeoutMs \\(${claim}\\)`));
+        return true;
+      });
+      const events: RelayEvent[] = [];
+      const { bus, publish } = await setup([defineConsumer({ name: 'patient', topics: ['t'], timeoutMs: claim - 1000, handle: (ctx) => t.bump(ctx.tx, 'patient') })], t, (e) => events.push(e));
+      await publish([1, 2, 3].map((n) => ({ topic: 't', payload: n })));
+      await running(bus, () => eventually(async () => (await t.counter('patient')) === 3, 10_000, 'all three handled'));
+      assert.deepEqual(events.filter((e) => e.type === 'batch.expired'), [], 'no claim expired before its batch ran');
+    });
+
     it('publishes each cron tick once, with two schedulers racing on one database', async () => {
       const t = await harness.create();
       const ticks: string[] = [];
@@ -183,6 +235,34 @@ export function consumersContract(harness: ConsumersHarness): void {
       await running(one.bus, () => eventually(async () => (await t.counter('ticks')) === 3, 10_000, 'three ticks handled'));
       assert.equal(new Set(ticks).size, 3, `each tick once: ${ticks.join(', ')}`);
       assert.ok(ticks.every((at) => new Date(at).getUTCMilliseconds() === 0), 'ticks on whole seconds');
+    });
+
+    it('lets two services share one schedules table: each fires its own ticks once, past stale and broken schedules', async () => {
+      const t = await harness.create();
+      const failed: unknown[] = [];
+      const onEvent: RelayEventListener = (e) => void (e.type === 'schedule.failed' && failed.push(e.error));
+      const a = await setup([defineConsumer({ name: 'a', topics: ['a.beat'], handle: () => {} })], t, onEvent);
+      const b = await setup([defineConsumer({ name: 'b', topics: ['b.beat', 'b.broken'], handle: () => {} })], t, onEvent);
+      await a.bus.schedules.set({ name: 'a-beat', cron: '* * * * * *', topic: 'a.beat', payload: 'a' });
+      await b.bus.schedules.set({ name: 'b-beat', cron: '* * * * * *', topic: 'b.beat', payload: 'b' });
+      // Due before the others: one of a service neither runs (a rolling deploy removed its consumer),
+      // and one of b's whose stored payload cannot be read.
+      const past = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
+      const raw = (name: string, topic: string, payload: string) => ({ name, cron: '* * * * * *', timezone: null, topic, payload, key: null, nextRunAt: past });
+      for (const s of [raw('stale', 'gone', 'null'), raw('broken', 'b.broken', '{')]) {
+        await t.write((tx) => (harness.asyncHandlers ? t.schedules.save(tx, s) : t.schedules.saveSync!(tx, s)));
+      }
+      const fired: number[][] = [];
+      for (let round = 0; round < 3; round++) {
+        await sleep(1000 - (Date.now() % 1000) + 30); // just past the next whole second: one tick of each is due
+        fired.push(await Promise.all([a.bus.schedules.fireDue(), b.bus.schedules.fireDue()]));
+      }
+      assert.deepEqual(fired, [[1, 1], [1, 1], [1, 1]], 'each service fired its own tick once per second');
+      assert.equal(failed.length, 3, 'the broken schedule failed once per round, alone');
+      assert.match(String((failed[0] as Error).message), /schedule "broken"/);
+      const left = Object.fromEntries((await a.bus.schedules.list()).map((s) => [s.name, s.nextRunAt.getTime()]));
+      assert.equal(left.stale, past.getTime(), 'the stale schedule neither fired nor advanced');
+      assert.equal(left.broken, past.getTime(), 'the broken schedule stays due');
     });
 
     it('changes and removes schedules at run time, and reads patterns in their time zone', async () => {
@@ -238,6 +318,29 @@ export function consumersContract(harness: ConsumersHarness): void {
           await eventually(async () => (await t.counter('indexed')) === 2, 10_000, 'two handlings');
         });
         assert.deepEqual(handled, [1, 3]);
+      });
+
+      it('answers the relay at its deadline: handlers that succeeded are ok, those never started count no attempt', async () => {
+        let t!: ConsumersUnderTest;
+        const events: RelayEvent[] = [];
+        const runs = new Map<number, number[]>();
+        // One at a time, 150 ms each: the relay's deadline (300 + 1000 ms) passes with the batch half done.
+        const { bus, publish, t: made } = await setup([defineConsumer({ name: 'queued', topics: ['job'], timeoutMs: 300, handle: async (ctx) => {
+          runs.set(ctx.payload as number, [...(runs.get(ctx.payload as number) ?? []), ctx.attempt]);
+          await sleep(150);
+          await t.bump(ctx.tx, 'jobs');
+        } })], undefined, (e) => events.push(e));
+        t = made;
+        await publish(Array.from({ length: 12 }, (_, n) => ({ topic: 'job', payload: n })));
+        await running(bus, () => eventually(async () => (await t.counter('jobs')) === 12, 15_000, 'all jobs'));
+        assert.deepEqual(events.filter((e) => e.type === 'message.failed' || e.type === 'message.dead'), [], 'no attempt counted');
+        assert.ok(events.some((e) => e.type === 'batch.settled' && e.released > 0), 'the deadline passed with messages not yet started');
+        assert.equal(runs.size, 12);
+        assert.deepEqual([...runs.values()].flat().filter((attempt) => attempt !== 1), [], 'every run was a first attempt');
+        // The one running when the deadline passed is abandoned (rolled back) and runs again; no other.
+        const expired = events.filter((e) => e.type === 'batch.settled' && e.released > 0).length;
+        const reruns = [...runs.values()].reduce((n, attempts) => n + attempts.length - 1, 0);
+        assert.ok(reruns <= expired, `${reruns} reruns for ${expired} expired deadlines`);
       });
 
       it('abandons a handler past its timeout and retries the message', async () => {

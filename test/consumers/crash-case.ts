@@ -28,7 +28,7 @@ export async function openConsumerCase(c: ConsumerCrashCase) {
     await store.migrate();
     await inbox.migrate();
     db.exec('CREATE TABLE IF NOT EXISTS effects (name TEXT PRIMARY KEY, n INTEGER NOT NULL)');
-    const worker = defineConsumer<Database.Database, { name: string }>({ name: 'worker', topics, timeoutMs: 1000, handle: (ctx) => {
+    const worker = defineConsumer<Database.Database, { name: string }>({ name: 'worker', topics, timeoutMs: 500, handle: (ctx) => {
       ctx.tx.prepare('INSERT INTO effects (name, n) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET n = n + 1').run(ctx.payload.name);
       busyWait(2); // a kill lands inside the handler's open transaction
     } });
@@ -46,7 +46,7 @@ export async function openConsumerCase(c: ConsumerCrashCase) {
   await store.migrate();
   await inbox.migrate();
   await pool.query(`CREATE TABLE IF NOT EXISTS "effects_${c.suffix}" (name text PRIMARY KEY, n int NOT NULL)`);
-  const worker = defineConsumer<pg.PoolClient, { name: string }>({ name: 'worker', topics, concurrency: 4, timeoutMs: 1000, handle: async (ctx) => {
+  const worker = defineConsumer<pg.PoolClient, { name: string }>({ name: 'worker', topics, concurrency: 4, timeoutMs: 500, handle: async (ctx) => {
     await ctx.tx.query(`INSERT INTO "effects_${c.suffix}" (name, n) VALUES ($1, 1) ON CONFLICT (name) DO UPDATE SET n = "effects_${c.suffix}".n + 1`, [ctx.payload.name]);
     await new Promise((r) => setTimeout(r, 5)); // a kill lands inside the handler's open transaction
   } });

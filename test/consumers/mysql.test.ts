@@ -74,7 +74,7 @@ describe('mysql consumers: debounce and schedules at REPEATABLE READ', () => {
       first.release();
     }
     const [rows] = await t.pool.query<mysql.RowDataPacket[]>('SELECT dedup_key FROM txbox_outbox ORDER BY dedup_key');
-    assert.deepEqual(rows.map((r) => r.dedup_key), ['indexer/doc.changed/doc-1', 'indexer/doc.changed/doc-2']);
+    assert.deepEqual(rows.map((r) => r.dedup_key), ['indexer/11:doc.changed/doc-1', 'indexer/11:doc.changed/doc-2']);
   });
 
   it('rewrites a pending message the caller\'s older snapshot already saw, by the latest row', async () => {

@@ -54,10 +54,18 @@ ON DUPLICATE KEY UPDATE cron = VALUES(cron), timezone = VALUES(timezone), topic 
     },
     remove: async (tx, name) => (await affectedRows(tx, `DELETE FROM ${table} WHERE name = ?`, [name])) === 1,
     list: async () => read(await selectRows(pool, timed(`SELECT ${columns} FROM ${table} ORDER BY name`, LIST_TIMEOUT_MS))),
-    // SKIP LOCKED: a schedule another scheduler is firing right now is not due for this one; it
-    // neither waits for that transaction nor fires the tick again after it (advance would refuse).
-    due: async (tx, limit) =>
-      read(await selectRows(tx, `SELECT ${columns} FROM ${table} WHERE next_run_at <= UTC_TIMESTAMP(6) ORDER BY next_run_at LIMIT ? FOR UPDATE SKIP LOCKED`, [limit])),
+    // A plain read, no FOR UPDATE: InnoDB would lock every row its index range scans, those of
+    // other topics too, and at REPEATABLE READ keep them, so another service sharing the table
+    // would skip its own schedules. `advance` is the guard: a tick another process fires first
+    // matches nothing once that process commits.
+    due: async (tx, limit, topics) =>
+      topics.length === 0
+        ? []
+        : read(await selectRows(
+            tx,
+            `SELECT ${columns} FROM ${table} WHERE next_run_at <= UTC_TIMESTAMP(6) AND topic IN (${topics.map(() => '?').join(', ')}) ORDER BY next_run_at LIMIT ?`,
+            [...topics, limit],
+          )),
     // The compare-and-set that makes a tick fire once: an UPDATE reads the latest committed row,
     // whatever the transaction's snapshot, so a tick another process already advanced matches nothing.
     advance: async (tx, name, from, to) =>

@@ -98,6 +98,8 @@ export function maintenanceStatements(l: TableLayout, timeoutMs: number) {
     removeProcessed: (n: number) => t(`DELETE FROM ${table} WHERE ${c.position} IN (${placeholders(n)}) AND ${c.processedAt} IS NOT NULL`),
     /** Params: limit. */
     listDead: t(`SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${isoUtc(c.deadAt)} AS dead_at FROM ${table} WHERE ${dead} ORDER BY ${c.position} LIMIT ?`),
+    /** Params: LIKE pattern of a header (see headerPattern), limit. */
+    listDeadWithHeader: t(`SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${isoUtc(c.deadAt)} AS dead_at FROM ${table} WHERE ${dead} AND ${c.headers} LIKE ? ESCAPE '!' ORDER BY ${c.position} LIMIT ?`),
     /** Params: ids. */
     requeue: (n: number) =>
       t(`UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ${NOW}, ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),

@@ -2,6 +2,7 @@ import type { OutboxStore } from '../../core/store.js';
 import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
 import { rowToDeadLetter } from '../shared/rows.js';
+import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
 import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike } from './driver.js';
 import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
@@ -86,8 +87,9 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
       if (rows.length === 0) return 0;
       return affectedRows(pool, maintenance.removeProcessed(rows.length), rows.map((r) => Number(r.pos)));
     },
-    async listDeadLetters({ limit = 100 } = {}) {
-      return (await selectRows(pool, maintenance.listDead, [limit])).map(rowToDeadLetter);
+    async listDeadLetters({ limit = 100, header } = {}) {
+      const rows = header ? await selectRows(pool, maintenance.listDeadWithHeader, [headerPattern(header), limit]) : await selectRows(pool, maintenance.listDead, [limit]);
+      return rows.map(rowToDeadLetter).filter((d) => matchesHeader(d, header));
     },
     requeueDeadLetters: (ids) => byIdChunks(ids, requeue),
     discardDeadLetters: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])),

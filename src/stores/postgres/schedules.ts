@@ -1,3 +1,4 @@
+import { invalidOption } from '../../core/errors.js';
 import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
 import { checkIdentifier } from '../shared/layout.js';
 import { rowToSchedule, SCHEDULE_COLUMNS } from '../shared/schedule-rows.js';
@@ -6,12 +7,17 @@ import { runScript, type PgQueryable } from './driver.js';
 export interface PgSchedulesOptions {
   /** Table name. Default `txbox_schedules`. */
   table?: string;
+  /** Schema of the table, created by `migrate()` if missing. Default: the connection's search_path. */
+  schema?: string;
 }
 
 /** Schedules for PostgreSQL and PGlite. */
 export function buildPgSchedules<Tx extends PgQueryable>(kind: string, db: PgQueryable & { exec?: (sql: string) => Promise<unknown> }, o: PgSchedulesOptions = {}): ScheduleStore<Tx> {
-  const table = `"${checkIdentifier('table', o.table ?? 'txbox_schedules')}"`;
-  const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
+  if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
+  const bare = checkIdentifier('table', o.table ?? 'txbox_schedules');
+  const schema = o.schema === undefined ? undefined : checkIdentifier('schema', o.schema);
+  const table = schema ? `"${schema}"."${bare}"` : `"${bare}"`;
+  const ddl = `${schema ? `CREATE SCHEMA IF NOT EXISTS "${schema}";\n` : ''}CREATE TABLE IF NOT EXISTS ${table} (
   name text PRIMARY KEY,
   cron text NOT NULL,
   timezone text,
@@ -35,8 +41,9 @@ ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, timezone = EXCLUDED.timez
     remove: async (tx, name) => (await tx.query(`DELETE FROM ${table} WHERE name = $1 RETURNING 1`, [name])).rows.length === 1,
     list: async () => (await db.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} ORDER BY name`)).rows.map(rowToSchedule),
     // SKIP LOCKED: a schedule another scheduler is firing right now is simply not due for this one.
-    due: async (tx, limit) =>
-      (await tx.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= now() ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit])).rows.map(rowToSchedule),
+    // Only this process's topics: a schedule it cannot serve is not locked, and stays for one that can.
+    due: async (tx, limit, topics) =>
+      (await tx.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= now() AND topic = ANY($2::text[]) ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit, [...topics]])).rows.map(rowToSchedule),
     advance: async (tx, name, from, to) =>
       (await tx.query(`UPDATE ${table} SET next_run_at = $3, updated_at = now() WHERE name = $1 AND next_run_at = $2 RETURNING 1`, [name, from, to])).rows.length === 1,
     migrate: () => runScript(db, `SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'));\n${ddl}`),

@@ -4,6 +4,7 @@ import type { ClaimedBatch, OutboxStore, Settlement, WriteResult } from '../../c
 import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
+import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { isUniqueViolation, runScript, type PgClientLike, type PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
 import { insertBuilder } from './insert.js';
@@ -207,8 +208,9 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     },
 
     cleanup: (maxAgeMs, limit) => count(cleanup, [maxAgeMs, limit]),
-    async listDeadLetters({ limit = 100 } = {}) {
-      return (await db.query(dead.list, [limit])).rows.map(rowToDeadLetter);
+    async listDeadLetters({ limit = 100, header } = {}) {
+      const { rows } = header ? await db.query(dead.listWithHeader, [limit, headerPattern(header)]) : await db.query(dead.list, [limit]);
+      return rows.map(rowToDeadLetter).filter((d) => matchesHeader(d, header));
     },
     async requeueDeadLetters(ids) {
       checkIds('ids', ids);

@@ -34,8 +34,10 @@ ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, timezone = excluded.timez
   payload = excluded.payload, msg_key = excluded.msg_key, next_run_at = excluded.next_run_at`).run(s.name, s.cron, s.timezone, s.topic, s.payload, s.key, s.nextRunAt.getTime());
   };
   const removeSync = (tx: SqliteDatabaseLike, name: string) => stmt(tx, `DELETE FROM ${table} WHERE name = ?`).run(name).changes === 1;
-  const dueSync = (tx: SqliteDatabaseLike, limit: number) =>
-    (stmt(tx, `SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= ? ORDER BY next_run_at LIMIT ?`).all(clock.now(), limit) as ScheduleRow[]).map(rowToSchedule);
+  // Only this process's topics: a schedule it cannot serve stays for a process that can.
+  const dueSync = (tx: SqliteDatabaseLike, limit: number, topics: readonly string[]) =>
+    (stmt(tx, `SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= ? AND topic IN (SELECT value FROM json_each(?)) ORDER BY next_run_at LIMIT ?`)
+      .all(clock.now(), JSON.stringify(topics), limit) as ScheduleRow[]).map(rowToSchedule);
   const advanceSync = (tx: SqliteDatabaseLike, name: string, from: Date, to: Date) =>
     stmt(tx, `UPDATE ${table} SET next_run_at = ? WHERE name = ? AND next_run_at = ?`).run(to.getTime(), name, from.getTime()).changes === 1;
   return {
@@ -46,7 +48,7 @@ ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, timezone = excluded.timez
     advanceSync,
     save: async (tx, s) => saveSync(tx, s),
     remove: async (tx, name) => removeSync(tx, name),
-    due: async (tx, limit) => dueSync(tx, limit),
+    due: async (tx, limit, topics) => dueSync(tx, limit, topics),
     advance: async (tx, name, from, to) => advanceSync(tx, name, from, to),
     list: async () => (stmt(db, `SELECT ${SCHEDULE_COLUMNS} FROM ${table} ORDER BY name`).all() as ScheduleRow[]).map(rowToSchedule),
     migrate: async () => void db.exec(ddl),

@@ -35,6 +35,8 @@ export function sqliteStatements(l: TableLayout, markProcessed: boolean) {
     // Params: cutoff, limit.
     cleanup: `DELETE FROM ${table} WHERE ${c.position} IN (SELECT ${c.position} FROM ${table} WHERE ${c.processedAt} IS NOT NULL AND ${c.processedAt} < ? ORDER BY ${c.processedAt} LIMIT ?)`,
     listDead: `SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at FROM ${table} WHERE ${c.deadAt} IS NOT NULL ORDER BY ${c.position} LIMIT ?`,
+    // Params: LIKE pattern of a header (see headerPattern), limit.
+    listDeadWithHeader: `SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at FROM ${table} WHERE ${c.deadAt} IS NOT NULL AND ${c.headers} LIKE ? ESCAPE '!' ORDER BY ${c.position} LIMIT ?`,
     // Params: now, ids.
     requeue: `UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ?, ${clearLease} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?))`,
     discard: `DELETE FROM ${table} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?))`,

@@ -6,6 +6,7 @@ import type { ClaimedBatch, OutboxStore, Settlement, WriteResult } from '../../c
 import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
+import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { isUniqueViolation, statementCache, type SqliteDatabaseLike } from './driver.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { sqliteSchema } from './schema.js';
@@ -108,7 +109,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     claim: async ({ limit }) => db.transaction(() => claimSync(limit)).immediate(),
     settle: async (batch, s) => db.transaction(() => settleSync(batch as SqliteBatch, s)).immediate(),
     cleanup: async (maxAgeMs, limit) => stmt(db, sql.cleanup).run(clock.now() - maxAgeMs, limit).changes,
-    listDeadLetters: async ({ limit = 100 } = {}) => (stmt(db, sql.listDead).all(limit) as Parameters<typeof rowToDeadLetter>[0][]).map(rowToDeadLetter),
+    listDeadLetters: async ({ limit = 100, header } = {}) =>
+      ((header ? stmt(db, sql.listDeadWithHeader).all(headerPattern(header), limit) : stmt(db, sql.listDead).all(limit)) as Parameters<typeof rowToDeadLetter>[0][])
+        .map(rowToDeadLetter)
+        .filter((d) => matchesHeader(d, header)),
     async requeueDeadLetters(ids) {
       checkIds('ids', ids);
       return stmt(db, sql.requeue).run(clock.now(), JSON.stringify(ids)).changes;
