@@ -47,6 +47,30 @@ export function consumersContract(harness: ConsumersHarness): void {
       assert.deepEqual(await bus.poisoned.list({ consumer: 'billing' }), []);
     });
 
+    it('holds back only the failing key: one customer in backoff with a deep backlog delays no other customer or consumer', async () => {
+      const t = await harness.create();
+      const billing = defineConsumer({
+        name: 'billing',
+        topics: ['invoice'],
+        backoff: { type: 'fixed', initialMs: 60_000 },
+        handle: (ctx) => {
+          if (ctx.message.headers['txbox-key'] === 'stuck') throw new Error('card declined');
+          return t.bump(ctx.tx, 'billing');
+        },
+      });
+      const emails = defineConsumer({ name: 'emails', topics: ['welcome'], handle: (ctx) => t.bump(ctx.tx, 'emails') });
+      let failed = 0;
+      const onEvent = (e: RelayEvent) => void (e.type === 'message.failed' && failed++);
+      const bus = createConsumers({ store: t.store, inbox: t.inbox, schedules: t.schedules, consumers: [billing, emails], pollIntervalMs: 20, batchSize: 5, onEvent });
+      const publish = (input: unknown) => t.write((tx) => (harness.asyncHandlers ? bus.publish(tx, input as never) : bus.publishSync(tx, input as never)));
+      await running(bus, async () => {
+        await publish(Array.from({ length: 26 }, (_, n) => ({ topic: 'invoice', key: 'stuck', payload: n })));
+        await eventually(() => failed > 0, 5_000, 'the stuck head in backoff');
+        await publish([{ topic: 'invoice', key: 'paying', payload: 1 }, { topic: 'welcome', key: 'new-user', payload: 1 }]);
+        await eventually(async () => (await t.counter('billing')) === 1 && (await t.counter('emails')) === 1, 3_000, 'other keys and consumers handled while the stuck key waits');
+      });
+    });
+
     it('retries with the consumer\'s backoff and succeeds; poisoned messages can be retried and discarded', async () => {
       let t!: ConsumersUnderTest;
       let fail = 2;
