@@ -83,7 +83,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
   const outbox = createOutbox({ store });
   const inbox = createInbox({ store: options.inbox, outbox });
   const expand = (input: PublishInput | readonly PublishInput[]): Delivery[] =>
-    Array.isArray(input) ? input.flatMap((one, i) => fanOut(one, `messages[${i}]`, byTopic)) : fanOut(input as PublishInput, 'message', byTopic);
+    Array.isArray(input) ? input.flatMap((one, i) => fanOut(one, `messages[${i}]`, byTopic)) : fanOut(input as PublishInput, 'messages[0]', byTopic);
   const plain = (deliveries: Delivery[]) => deliveries.filter((d) => !d.debounce).map((d) => d.message);
   const debounced = (deliveries: Delivery[]) => deliveries.filter((d) => d.debounce).map((d) => d.message);
   const publishSync = (tx: Tx, input: PublishInput | readonly PublishInput[]) => {

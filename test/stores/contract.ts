@@ -64,8 +64,8 @@ export function storeContract(harness: StoreHarness): void {
       const t = await harness.create();
       const outbox = createOutbox({ store: t.store });
       await assert.rejects(t.commit((tx) => outbox.send(tx, [{ topic: 'ok', payload: 1 }, { topic: '', payload: 2 }])), { code: 'INVALID_ARGUMENT', field: 'messages[1].topic' });
-      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1, id: 'not-a-uuid' })), { code: 'INVALID_ARGUMENT', field: 'message.id' });
-      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1n })), { code: 'INVALID_ARGUMENT', field: 'message.payload' });
+      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1, id: 'not-a-uuid' })), { code: 'INVALID_ARGUMENT', field: 'messages[0].id' });
+      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1n })), { code: 'INVALID_ARGUMENT', field: 'messages[0].payload' });
       assert.equal(await t.rowCount(), 0);
     });
 
