@@ -1,6 +1,6 @@
 import { invalidOption } from '../../core/errors.js';
 import type { InboxStore } from '../../core/inbox.js';
-import { checkIdentifier } from '../shared/layout.js';
+import { checkIdentifier, fitIdentifier, PG_MAX_IDENTIFIER } from '../shared/layout.js';
 import { runScript, type PgQueryable } from './driver.js';
 
 export interface PgInboxOptions {
@@ -24,7 +24,7 @@ export function buildPgInbox<Tx extends PgQueryable>(kind: string, db: PgQueryab
   result text,
   PRIMARY KEY (consumer, message_id)
 );`,
-    `CREATE INDEX IF NOT EXISTS "${bare}_received" ON ${table} (received_at);`,
+    `CREATE INDEX IF NOT EXISTS "${fitIdentifier(bare, '_received', PG_MAX_IDENTIFIER)}" ON ${table} (received_at);`,
   ]
     .filter(Boolean)
     .join('\n');

@@ -1,6 +1,6 @@
 import { invalidOption } from '../../core/errors.js';
 import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
-import { checkIdentifier, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
+import { checkIdentifier, fitIdentifier, PG_MAX_IDENTIFIER, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
 import type { ClaimMode } from './sql.js';
 
 export interface PgDialectOptions extends CommonStoreOptions, LayoutOptions {
@@ -27,7 +27,7 @@ export interface ResolvedPgDialectOptions extends ResolvedCommonStoreOptions {
 
 export function resolvePgDialectOptions(o: PgDialectOptions, claimMode: ClaimMode): ResolvedPgDialectOptions {
   const common = resolveCommonStoreOptions(o);
-  const layout = resolveLayout(o, 'txbox_outbox', '"');
+  const layout = resolveLayout(o, 'txbox_outbox', '"', PG_MAX_IDENTIFIER);
   const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
   if (!(Number.isInteger(queryTimeoutMs) && queryTimeoutMs > 0)) {
     throw invalidOption('queryTimeoutMs', queryTimeoutMs, 'must be a positive integer');
@@ -39,7 +39,7 @@ export function resolvePgDialectOptions(o: PgDialectOptions, claimMode: ClaimMod
     schema: o.schema,
     queryTimeoutMs,
     notify: o.notify ?? false,
-    channel: checkIdentifier('channel', o.channel ?? `txbox_${layout.bareTable}`),
+    channel: checkIdentifier('channel', o.channel ?? fitIdentifier(layout.bareTable, '', PG_MAX_IDENTIFIER, 'txbox_')),
     claimMode,
   };
 }
