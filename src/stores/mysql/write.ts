@@ -3,6 +3,7 @@ import type { EncodedMessage } from '../../core/message.js';
 import type { WriteResult } from '../../core/store.js';
 import type { TableLayout } from '../shared/layout.js';
 import { encodeHeaders } from '../shared/rows.js';
+import { sqlCache } from '../shared/sql-cache.js';
 import { affectedRows, duplicateKeyIndex, selectRows, type MysqlQueryable } from './driver.js';
 import { INDEX } from './schema.js';
 import { insertOverhead, insertSql, replaceStatements } from './sql.js';
@@ -38,12 +39,8 @@ interface Row {
  */
 export function mysqlWriter(l: TableLayout, pendingDedup: string) {
   const overhead = insertOverhead(l);
-  const statements = new Map<number, string>();
-  const insert = (rows: number) => {
-    let sql = statements.get(rows);
-    if (!sql) statements.set(rows, (sql = insertSql(l, rows)));
-    return sql;
-  };
+  const statements = sqlCache();
+  const insert = (rows: number) => statements.get(String(rows), () => insertSql(l, rows));
   let maxPacket: Promise<number> | undefined;
   const readMaxPacket = (tx: MysqlQueryable) => {
     maxPacket ??= selectRows(tx, 'SELECT @@max_allowed_packet AS n').then((r) => Number(r[0]?.n));

@@ -1,6 +1,7 @@
 import type { EncodedMessage } from '../../core/message.js';
 import type { TableLayout } from '../shared/layout.js';
 import { encodeHeaders } from '../shared/rows.js';
+import { sqlCache } from '../shared/sql-cache.js';
 import { ms } from './sql.js';
 
 /** What a chunk of messages sets beyond the five columns every message has. */
@@ -21,19 +22,24 @@ export interface InsertStatement {
 /**
  * Builds the INSERT of a chunk of messages with only the columns the chunk uses, so the common
  * message (no headers, no dedup key, no delay) costs the server what a hand-written five-column
- * INSERT costs. Statements are cached per shape and row count.
+ * INSERT costs. Statements are cached per shape and row count, within a bounded size.
  */
-export function insertBuilder(l: TableLayout): (chunk: readonly EncodedMessage[]) => InsertStatement {
-  const cache = new Map<string, string>();
-  return (chunk) => {
+export interface InsertBuilder {
+  (chunk: readonly EncodedMessage[]): InsertStatement;
+  /** Characters of SQL text cached (bounded, see sqlCache). */
+  readonly cachedChars: () => number;
+}
+
+export function insertBuilder(l: TableLayout): InsertBuilder {
+  const cache = sqlCache();
+  const build = (chunk: readonly EncodedMessage[]): InsertStatement => {
     const shape: Shape = {
       headers: chunk.some((m) => m.headers !== null),
       dedup: chunk.some((m) => m.dedupKey !== null),
       timing: chunk.some((m) => m.availableAt !== null || m.delayMs !== 0),
     };
     const k = `${chunk.length}:${+shape.headers}${+shape.dedup}${+shape.timing}`;
-    let sql = cache.get(k);
-    if (sql === undefined) cache.set(k, (sql = insertSql(l, chunk.length, shape)));
+    const sql = cache.get(k, () => insertSql(l, chunk.length, shape));
     const values: unknown[] = [];
     for (const m of chunk) {
       values.push(m.id, m.topic, m.key, m.payload, m.contentType);
@@ -43,6 +49,7 @@ export function insertBuilder(l: TableLayout): (chunk: readonly EncodedMessage[]
     }
     return { sql, values, returnsIds: shape.dedup };
   };
+  return Object.assign(build, { cachedChars: () => cache.size });
 }
 
 function insertSql(l: TableLayout, rows: number, shape: Shape): string {
