@@ -72,7 +72,9 @@ export function storeContract(harness: StoreHarness): void {
     it('refuses a second message with the same id', async () => {
       const t = await harness.create();
       const { ids } = await send(t, { topic: 't', payload: 1 });
-      await assert.rejects(send(t, { id: ids[0], topic: 't', payload: 2 }), { code: 'DUPLICATE_ID' });
+      await assert.rejects(send(t, { id: ids[0], topic: 't', payload: 2 }), { code: 'DUPLICATE_ID', field: 'messages[0].id', value: ids[0] });
+      // Every store names the message at fault the same way, whatever its position in the call.
+      await assert.rejects(send(t, [{ topic: 't', payload: 3 }, { id: ids[0], topic: 't', payload: 2 }]), { code: 'DUPLICATE_ID', field: 'messages[1].id', value: ids[0] });
       assert.equal(await t.rowCount(), 1);
     });
 

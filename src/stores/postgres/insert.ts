@@ -1,7 +1,9 @@
+import { schemaMissing, TxboxError } from '../../core/errors.js';
 import type { EncodedMessage } from '../../core/message.js';
 import type { TableLayout } from '../shared/layout.js';
 import { encodeHeaders } from '../shared/rows.js';
 import { sqlCache } from '../shared/sql-cache.js';
+import { isUndefinedTable, isUniqueViolation } from './driver.js';
 import { ms } from './sql.js';
 
 /** What a chunk of messages sets beyond the five columns every message has. */
@@ -70,4 +72,21 @@ function insertSql(l: TableLayout, rows: number, shape: Shape): string {
     ? ` ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL DO NOTHING RETURNING ${c.id} AS id`
     : '';
   return `INSERT INTO ${l.table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}${conflict}`;
+}
+
+/**
+ * The typed error for a failed INSERT of `chunk`, whose first message is `messages[offset]` of
+ * the call: a duplicate id names the message (PostgreSQL's detail says `Key (id)=(…) already
+ * exists`), a missing table says to migrate. Other errors are returned as they are.
+ */
+export function writeError(error: unknown, chunk: readonly EncodedMessage[], offset: number): unknown {
+  if (isUndefinedTable(error)) return schemaMissing('outbox', error);
+  if (!isUniqueViolation(error)) return error;
+  const detail = String((error as { detail?: unknown }).detail ?? '');
+  const at = chunk.findIndex((m) => detail.includes(`=(${m.id})`));
+  if (at === -1) {
+    return new TxboxError('DUPLICATE_ID', `a message with one of these ids already exists: ${chunk.map((m) => m.id).join(', ')}`, { cause: error, field: 'messages' });
+  }
+  const id = chunk[at]!.id;
+  return new TxboxError('DUPLICATE_ID', `a message with id ${id} (messages[${offset + at}]) already exists`, { cause: error, field: `messages[${offset + at}].id`, value: id });
 }
