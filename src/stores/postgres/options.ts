@@ -1,6 +1,7 @@
 import { invalidOption } from '../../core/errors.js';
-import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
-import { checkIdentifier, fitIdentifier, PG_MAX_IDENTIFIER, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
+import type { OptionKeys } from '../../core/option-keys.js';
+import { COMMON_STORE_OPTION_KEYS, resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
+import { checkIdentifier, fitIdentifier, LAYOUT_OPTION_KEYS, PG_MAX_IDENTIFIER, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
 import type { ClaimMode } from './sql.js';
 
 export interface PgDialectOptions extends CommonStoreOptions, LayoutOptions {
@@ -15,6 +16,9 @@ export interface PgDialectOptions extends CommonStoreOptions, LayoutOptions {
   /** LISTEN/NOTIFY channel. Default `txbox_<table>`. */
   channel?: string;
 }
+
+/** The keys every PostgreSQL-dialect store knows; each factory adds its driver's (`pool`, `db`). */
+export const PG_DIALECT_OPTION_KEYS: OptionKeys<PgDialectOptions> = { ...COMMON_STORE_OPTION_KEYS, ...LAYOUT_OPTION_KEYS, queryTimeoutMs: true, notify: true, channel: true };
 
 export interface ResolvedPgDialectOptions extends ResolvedCommonStoreOptions {
   layout: TableLayout;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { invalidOption } from '../../core/errors.js';
+import type { OptionKeys } from '../../core/option-keys.js';
 
 /**
  * Column names of the outbox table. The defaults need no configuration; a user adapting an
@@ -87,6 +88,8 @@ export interface LayoutOptions {
   schema?: string;
   columns?: Partial<OutboxColumns>;
 }
+
+export const LAYOUT_OPTION_KEYS: OptionKeys<LayoutOptions> = { table: true, schema: true, columns: true };
 
 /** `maxIdentifier`: the dialect's identifier limit (PostgreSQL 63 bytes); derived names are fitted to it. */
 export function resolveLayout(o: LayoutOptions, defaultTable: string, quoteChar: '"' | '`', maxIdentifier = Infinity): TableLayout {

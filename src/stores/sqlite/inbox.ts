@@ -1,6 +1,7 @@
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
 import { invalidOption, schemaMissing } from '../../core/errors.js';
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { InboxStore } from '../../core/inbox.js';
 import { checkIdentifier } from '../shared/layout.js';
 import { checkTransactionHandle, isNoSuchTable, statementCache, type SqliteDatabaseLike } from './driver.js';
@@ -14,6 +15,7 @@ export interface SqliteInboxOptions {
 
 /** The inbox for SQLite. SQLite has one writer, so the insert-or-ignore can never race. */
 export function createSqliteInbox(options: SqliteInboxOptions): InboxStore<SqliteDatabaseLike> {
+  rejectUnknownOptions<SqliteInboxOptions>(options, { db: true, table: true, clock: true });
   const db = options?.db;
   if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
   const clock = options.clock ?? systemClock;

@@ -1,9 +1,10 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
+import { checkObject, type PerMessage, PUBLISH_OPTION_KEYS, type PublishOptions, resolvePublishOptions } from '../shared/options.js';
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
 import { notSent, publishFailure, unavailable, withRetryHint } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
-import { checkObject, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
 import { HEADER } from '../shared/received.js';
 import { decodeSecrets, signAll, WEBHOOK_HEADERS } from './signature.js';
 
@@ -36,6 +37,7 @@ const RESERVED = new Set(['content-type', 'content-length', 'host', 'connection'
  */
 export function createWebhookProducer(options: WebhookProducerOptions): WebhookProducer {
   checkObject(options, 'createWebhookProducer');
+  rejectUnknownOptions<WebhookProducerOptions>(options, { ...PUBLISH_OPTION_KEYS, url: true, secret: true, headers: true, fetch: true });
   const urlOf = resolveUrl(options.url);
   const keys = decodeSecrets('secret', options.secret);
   const fixed = checkFixedHeaders(options.headers);
