@@ -1,4 +1,5 @@
 import { invalidOption } from '../core/errors.js';
+import { rejectUnknownOptions } from '../core/option-keys.js';
 import type { RelayEventListener } from '../core/events.js';
 import { createInbox, type InboxStore } from '../core/inbox.js';
 import { createOutbox } from '../core/outbox.js';
@@ -74,6 +75,7 @@ export interface Consumers<Tx> {
 
 /** In-process consumers on the application's own database (AsyncMonolith mode), on the outbox relay. */
 export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx> {
+  rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, clock: true, random: true });
   const { store, consumers: definitions } = options ?? ({} as ConsumersOptions<Tx>);
   if (!store || typeof store.claim !== 'function') throw invalidOption('store', store, 'must be an outbox store');
   if (!Array.isArray(definitions) || definitions.length === 0) throw invalidOption('consumers', definitions, 'must be a non-empty array of consumer definitions');
@@ -88,7 +90,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
   const outbox = createOutbox({ store });
   const inbox = createInbox({ store: options.inbox, outbox });
   const expand = (input: PublishInput | readonly PublishInput[]): Delivery[] =>
-    Array.isArray(input) ? input.flatMap((one, i) => fanOut(one, `messages[${i}]`, byTopic)) : fanOut(input as PublishInput, 'message', byTopic);
+    Array.isArray(input) ? input.flatMap((one, i) => fanOut(one, `messages[${i}]`, byTopic)) : fanOut(input as PublishInput, 'messages[0]', byTopic);
   const plain = (deliveries: Delivery[]) => deliveries.filter((d) => !d.debounce).map((d) => d.message);
   const debounced = (deliveries: Delivery[]) => deliveries.filter((d) => d.debounce).map((d) => d.message);
   const publishSync = (tx: Tx, input: PublishInput | readonly PublishInput[]) => {

@@ -1,4 +1,5 @@
 import { resolveBackoff, type Backoff, type BackoffOptions } from '../core/backoff.js';
+import { rejectUnknownOptions } from '../core/option-keys.js';
 import { invalidOption } from '../core/errors.js';
 import type { SendResult } from '../core/outbox.js';
 import type { MessageInput, OutboxMessage } from '../core/message.js';
@@ -57,6 +58,7 @@ export function defineConsumer<Tx, P>(definition: ConsumerDefinition<Tx, P>): Co
 
 export function resolveConsumer(d: ConsumerDefinition<never, never>, at: string, claimTimeoutMs: number): ResolvedConsumer {
   if (!d || typeof d !== 'object') throw invalidOption(at, d, 'must be a consumer definition');
+  rejectUnknownOptions<ConsumerDefinition>(d, { name: true, topics: true, handle: true, concurrency: true, timeoutMs: true, maxAttempts: true, backoff: true }, at);
   if (typeof d.name !== 'string' || !NAME.test(d.name)) throw invalidOption(`${at}.name`, d.name, 'must be 1-100 letters, digits or _ . : -');
   if (!Array.isArray(d.topics) || d.topics.length === 0 || d.topics.some((t) => typeof t !== 'string' || t.length === 0)) {
     throw invalidOption(`${at}.topics`, d.topics, 'must be a non-empty array of topic names');

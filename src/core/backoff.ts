@@ -1,4 +1,5 @@
 import { invalidOption } from './errors.js';
+import { rejectUnknownOptions } from './option-keys.js';
 
 export interface BackoffOptions {
   /** Delay after the first failure. */
@@ -14,6 +15,7 @@ export interface BackoffOptions {
 export type Backoff = Required<BackoffOptions>;
 
 export function resolveBackoff(field: string, given: BackoffOptions | undefined, defaults: Backoff): Backoff {
+  rejectUnknownOptions<BackoffOptions>(given, { initialMs: true, maxMs: true, multiplier: true, jitter: true }, field);
   const b = { ...defaults, ...given };
   if (!(Number.isFinite(b.initialMs) && b.initialMs >= 0)) throw invalidOption(`${field}.initialMs`, b.initialMs, 'must be a finite number >= 0');
   if (!(Number.isFinite(b.maxMs) && b.maxMs >= b.initialMs)) throw invalidOption(`${field}.maxMs`, b.maxMs, `must be a finite number >= initialMs (${b.initialMs})`);

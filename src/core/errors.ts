@@ -13,6 +13,8 @@ export type TxboxErrorCode =
   | 'PERMANENT_FAILURE'
   | 'PUBLISH_FAILED'
   | 'CLAIM_LOST'
+  | 'SCHEMA_MISSING'
+  | 'TRANSACTION_CONFLICT'
   | 'STORE_ERROR';
 
 export interface TxboxErrorOptions {
@@ -45,6 +47,27 @@ export function invalidArgument(field: string, value: unknown, expectation: stri
 /** Bad option given to a factory: raised before any I/O happens. */
 export function invalidOption(field: string, value: unknown, expectation: string): TxboxError {
   return new TxboxError('INVALID_OPTION', `option ${field} ${expectation}, got ${describe(value)}`, { field, value });
+}
+
+/**
+ * The store's table is not there: `migrate()` (or the DDL of `schemaSql()`) was not run against
+ * this database or schema. Wraps the driver's "no such table" error.
+ */
+export function schemaMissing(what: string, cause: unknown): TxboxError {
+  return new TxboxError(
+    'SCHEMA_MISSING',
+    `the ${what} table does not exist: run store.migrate() once, or apply store.schemaSql() with your migration tool (${errorMessage(cause)})`,
+    { cause },
+  );
+}
+
+/**
+ * The database rolled the caller's whole transaction back to break a deadlock (MySQL/MariaDB
+ * does this when concurrent deliveries of one message race after the first one rolled back).
+ * Nothing of the transaction remains; running it again is safe and is what the caller should do.
+ */
+export function transactionConflict(cause: unknown): TxboxError {
+  return new TxboxError('TRANSACTION_CONFLICT', `the database rolled the transaction back to break a deadlock; run the whole transaction again (${errorMessage(cause)})`, { cause });
 }
 
 /**

@@ -1,5 +1,6 @@
 import { invalidArgument, invalidOption, TxboxError } from './errors.js';
 import type { MessageInput } from './message.js';
+import { rejectUnknownOptions } from './option-keys.js';
 import type { Outbox, SendResult } from './outbox.js';
 
 /** The port a database implements for the inbox: one row per (consumer, message id). */
@@ -57,6 +58,7 @@ export interface Inbox<Tx> {
 const DAY = 24 * 60 * 60 * 1000;
 
 export function createInbox<Tx>(options: InboxOptions<Tx>): Inbox<Tx> {
+  rejectUnknownOptions<InboxOptions<Tx>>(options, { store: true, outbox: true, storeResults: true, windowMs: true });
   const { store, outbox, storeResults = false, windowMs = 7 * DAY } = options ?? ({} as InboxOptions<Tx>);
   if (!store || typeof store.record !== 'function') throw invalidOption('store', store, 'must be an inbox store (createPostgresInbox, createSqliteInbox...)');
   if (!(Number.isFinite(windowMs) && windowMs > 0)) throw invalidOption('windowMs', windowMs, 'must be a positive number of milliseconds');

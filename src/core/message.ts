@@ -74,7 +74,8 @@ export function encodeMessages(
   nowMs: number = Date.now(),
 ): EncodedMessage[] {
   const list: readonly unknown[] = Array.isArray(input) ? input : [input];
-  const prefix = Array.isArray(input) ? (i: number) => `messages[${i}]` : () => 'message';
+  // One naming rule whether one message or a list was given: `messages[0].topic`.
+  const prefix = (i: number) => `messages[${i}]`;
   if (list.length === 0) throw invalidArgument('messages', input, 'must hold at least one message');
   const trace = traceSource?.();
   const encoded = list.map((m, i) => encodeOne(m, prefix(i), trace, nowMs));
@@ -103,7 +104,7 @@ function encodeOne(raw: unknown, at: string, trace: TraceContext | undefined, no
     payload,
     contentType,
     headers: encodeHeaders(at, m.headers, m.traceContext ?? trace),
-    ...encodeAvailability(at, m.availableAt, m.delayMs),
+    ...encodeAvailability(at, m.availableAt, m.delayMs, nowMs),
     dedupKey: m.dedupKey ?? null,
   };
 }
@@ -113,6 +114,15 @@ function checkText(field: string, value: unknown, max: number, optional: boolean
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {
     throw invalidArgument(field, value, `must be a non-empty string of at most ${max} characters`);
   }
+  checkNoNul(field, value);
+}
+
+/**
+ * PostgreSQL text cannot hold U+0000 (the driver's error would abort the caller's transaction),
+ * and brokers' header fields often cannot either: refused in every store alike.
+ */
+function checkNoNul(field: string, value: string): void {
+  if (value.includes('\0')) throw invalidArgument(field, value, 'must not contain the NUL character (U+0000)');
 }
 
 function encodePayload(field: string, payload: unknown, contentType: string | undefined) {
@@ -137,6 +147,8 @@ function encodeHeaders(at: string, headers: MessageInput['headers'], trace: Trac
     if (name.length === 0 || typeof value !== 'string') {
       throw invalidArgument(`${at}.headers.${name}`, value, 'must be a string under a non-empty name');
     }
+    checkNoNul(`${at}.headers`, name);
+    checkNoNul(`${at}.headers.${name}`, value);
     out[name] = value;
   }
   if (trace !== undefined) {
@@ -144,22 +156,37 @@ function encodeHeaders(at: string, headers: MessageInput['headers'], trace: Trac
       throw invalidArgument(`${at}.traceContext.traceparent`, trace.traceparent, 'must be a W3C traceparent');
     }
     out.traceparent ??= trace.traceparent;
-    if (trace.tracestate) out.tracestate ??= trace.tracestate;
+    if (trace.tracestate) {
+      checkNoNul(`${at}.traceContext.tracestate`, trace.tracestate);
+      out.tracestate ??= trace.tracestate;
+    }
   }
   return Object.keys(out).length === 0 ? null : out;
 }
 
-function encodeAvailability(at: string, availableAt: unknown, delayMs: unknown) {
+/** Every store can hold instants from the year 1 to 9999 (MySQL's DATETIME is the narrowest). */
+const EARLIEST_MS = new Date('0001-01-01T00:00:00.000Z').getTime();
+const LATEST_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
+
+function encodeAvailability(at: string, availableAt: unknown, delayMs: unknown, nowMs: number) {
   if (availableAt !== undefined && delayMs !== undefined) {
     throw invalidArgument(`${at}.delayMs`, delayMs, 'cannot be combined with availableAt');
   }
-  if (availableAt !== undefined && !(availableAt instanceof Date && Number.isFinite(availableAt.getTime()))) {
-    throw invalidArgument(`${at}.availableAt`, availableAt, 'must be a valid Date');
+  if (availableAt !== undefined) {
+    const t = availableAt instanceof Date ? availableAt.getTime() : NaN;
+    if (!(t >= EARLIEST_MS && t <= LATEST_MS)) {
+      throw invalidArgument(`${at}.availableAt`, availableAt, 'must be a valid Date between the years 1 and 9999');
+    }
   }
   if (delayMs !== undefined && !(typeof delayMs === 'number' && Number.isFinite(delayMs) && delayMs >= 0)) {
     throw invalidArgument(`${at}.delayMs`, delayMs, 'must be a finite number >= 0');
   }
-  return { availableAt: (availableAt as Date | undefined) ?? null, delayMs: (delayMs as number | undefined) ?? 0 };
+  if (typeof delayMs === 'number' && nowMs + delayMs > LATEST_MS) {
+    throw invalidArgument(`${at}.delayMs`, delayMs, 'must end before the year 10000');
+  }
+  // Stores keep whole milliseconds (SQLite's columns are integers): a fraction rounds up, so a
+  // message is never due before the delay asked for.
+  return { availableAt: (availableAt as Date | undefined) ?? null, delayMs: Math.ceil((delayMs as number | undefined) ?? 0) };
 }
 
 /** Decodes a JSON payload (the default content type). */

@@ -1,5 +1,6 @@
 import { encodeMessages, type MessageInput, type TraceContextSource } from './message.js';
 import { invalidOption, TxboxError } from './errors.js';
+import { rejectUnknownOptions } from './option-keys.js';
 import type { OutboxStore } from './store.js';
 
 export interface SendResult {
@@ -26,6 +27,7 @@ export interface OutboxOptions<Tx> {
 }
 
 export function createOutbox<Tx>(options: OutboxOptions<Tx>): Outbox<Tx> {
+  rejectUnknownOptions<OutboxOptions<Tx>>(options, { store: true, traceContext: true });
   const { store, traceContext } = options ?? ({} as OutboxOptions<Tx>);
   if (!store || typeof store.write !== 'function') throw invalidOption('store', store, 'must be an outbox store');
   if (traceContext !== undefined && typeof traceContext !== 'function') {

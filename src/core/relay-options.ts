@@ -1,6 +1,7 @@
 import { resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { invalidOption } from './errors.js';
+import { rejectUnknownOptions, type OptionKeys } from './option-keys.js';
 import type { RelayEventListener } from './events.js';
 import { toProduceFn, type ProduceFn, type Producer } from './producer.js';
 import type { OutboxStore } from './store.js';
@@ -77,8 +78,15 @@ export interface ResolvedRelayOptions {
 
 const DAY = 24 * 60 * 60 * 1000;
 
+const RELAY_OPTION_KEYS: OptionKeys<RelayOptions> = {
+  store: true, producer: true, batchSize: true, concurrency: true, pollIntervalMs: true, drainUntilEmpty: true, produceTimeoutMs: true, maxAttempts: true, retry: true,
+  claimBackoff: true, produceBackoff: true, settleBackoff: true, settleAttempts: true, watch: true, cleanup: true, owner: true, clock: true, random: true, onEvent: true,
+};
+
 export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
   if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
+  rejectUnknownOptions<RelayOptions>(o, RELAY_OPTION_KEYS);
+  rejectUnknownOptions<CleanupOptions>(o.cleanup, { intervalMs: true, maxAgeMs: true, batchSize: true }, 'cleanup');
   const store = o.store;
   if (!store || typeof store.claim !== 'function' || typeof store.settle !== 'function') {
     throw invalidOption('store', store, 'must be an outbox store (createPostgresStore, createSqliteStore...)');

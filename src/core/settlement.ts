@@ -72,6 +72,9 @@ interface Reason {
   retryInMs?: number | undefined;
 }
 
+/** Stores keep whole milliseconds and dates before the year 10000: a producer's retryInMs is rounded up and capped. */
+const MAX_RETRY_MS = 100 * 365 * 24 * 3600 * 1000;
+
 function toFailure(m: OutboxMessage, reason: Reason, policy: RetryPolicy): MessageFailure {
   const attempt = m.attempts + 1;
   const dead = reason.permanent || attempt >= policy.maxAttempts;
@@ -79,7 +82,7 @@ function toFailure(m: OutboxMessage, reason: Reason, policy: RetryPolicy): Messa
   return {
     id: m.id,
     error: errorMessage(reason.error).slice(0, 2000),
-    retryInMs: dead ? 0 : asked !== undefined && Number.isFinite(asked) && asked >= 0 ? asked : backoffDelay(policy.retry, attempt, policy.random),
+    retryInMs: dead ? 0 : asked !== undefined && Number.isFinite(asked) && asked >= 0 ? Math.ceil(Math.min(asked, MAX_RETRY_MS)) : backoffDelay(policy.retry, attempt, policy.random),
     dead,
   };
 }

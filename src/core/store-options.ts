@@ -1,4 +1,5 @@
 import { invalidOption } from './errors.js';
+import type { OptionKeys } from './option-keys.js';
 import type { CompletionMode } from './store.js';
 
 /** Options every store takes, validated the same way everywhere. */
@@ -10,6 +11,9 @@ export interface CommonStoreOptions {
   /** A claim held longer is abandoned and its messages go to another relay. Default 30 s. */
   claimTimeoutMs?: number;
 }
+
+/** For each store's list of known option keys (see rejectUnknownOptions). */
+export const COMMON_STORE_OPTION_KEYS: OptionKeys<CommonStoreOptions> = { name: true, completion: true, claimTimeoutMs: true };
 
 export interface ResolvedCommonStoreOptions {
   name: string;

@@ -66,9 +66,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Checks at write time, as the SQL stores do, so `send()` reports duplicates at once. */
   const stage = (tx: MemoryTransaction, messages: readonly EncodedMessage[]): WriteResult => {
     const duplicates: string[] = [];
-    for (const m of messages) {
+    for (const [i, m] of messages.entries()) {
       if (byId.has(m.id) || tx.writes.some((w) => w.id === m.id)) {
-        throw new TxboxError('DUPLICATE_ID', `a message with id ${m.id} already exists`, { field: 'id', value: m.id });
+        throw new TxboxError('DUPLICATE_ID', `a message with id ${m.id} (messages[${i}]) already exists`, { field: `messages[${i}].id`, value: m.id });
       }
       if (m.dedupKey === null) {
         tx.writes.push(m);

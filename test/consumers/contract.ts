@@ -177,7 +177,7 @@ export function consumersContract(harness: ConsumersHarness): void {
         assert.deepEqual(handled.map((h) => h.payload), [4]);
         assert.ok(handled[0]!.at - lastAt >= 390, `handled ${handled[0]!.at - lastAt} ms after the last publish`);
       });
-      await assert.rejects(publish({ topic: 'doc.changed', payload: 1, debounce: true }), { code: 'INVALID_ARGUMENT', field: 'message.debounce' });
+      await assert.rejects(publish({ topic: 'doc.changed', payload: 1, debounce: true }), { code: 'INVALID_ARGUMENT', field: 'messages[0].debounce' });
     });
 
     it('chains modules: what a handler publishes commits with its effects and reaches the next consumer once', async () => {
@@ -215,8 +215,8 @@ export function consumersContract(harness: ConsumersHarness): void {
 
     it('rejects a topic nobody consumes and bad consumer options, naming them', async () => {
       const { publish } = await setup([defineConsumer({ name: 'x', topics: ['known'], handle: () => {} })]);
-      await assert.rejects(publish({ topic: 'unknown', payload: 1 }), { code: 'INVALID_ARGUMENT', field: 'message.topic' });
-      await assert.rejects(publish({ topic: 'known', payload: 1, dedupId: 'x'.repeat(250) }), { code: 'INVALID_ARGUMENT', field: 'message.dedupId' });
+      await assert.rejects(publish({ topic: 'unknown', payload: 1 }), { code: 'INVALID_ARGUMENT', field: 'messages[0].topic' });
+      await assert.rejects(publish({ topic: 'known', payload: 1, dedupId: 'x'.repeat(250) }), { code: 'INVALID_ARGUMENT', field: 'messages[0].dedupId' });
       const t = await harness.create();
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {}, concurrency: 0 }] }), { code: 'INVALID_OPTION', field: 'consumers[0].concurrency' });
       assert.throws(() => createConsumers({ store: t.store, inbox: t.inbox, consumers: [{ name: 'x', topics: ['a'], handle: () => {} }, { name: 'x', topics: ['b'], handle: () => {} }] }), { code: 'INVALID_OPTION', field: 'consumers[1].name' });

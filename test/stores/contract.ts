@@ -65,15 +65,17 @@ export function storeContract(harness: StoreHarness): void {
       const t = await harness.create();
       const outbox = createOutbox({ store: t.store });
       await assert.rejects(t.commit((tx) => outbox.send(tx, [{ topic: 'ok', payload: 1 }, { topic: '', payload: 2 }])), { code: 'INVALID_ARGUMENT', field: 'messages[1].topic' });
-      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1, id: 'not-a-uuid' })), { code: 'INVALID_ARGUMENT', field: 'message.id' });
-      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1n })), { code: 'INVALID_ARGUMENT', field: 'message.payload' });
+      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1, id: 'not-a-uuid' })), { code: 'INVALID_ARGUMENT', field: 'messages[0].id' });
+      await assert.rejects(t.commit((tx) => outbox.send(tx, { topic: 't', payload: 1n })), { code: 'INVALID_ARGUMENT', field: 'messages[0].payload' });
       assert.equal(await t.rowCount(), 0);
     });
 
     it('refuses a second message with the same id', async () => {
       const t = await harness.create();
       const { ids } = await send(t, { topic: 't', payload: 1 });
-      await assert.rejects(send(t, { id: ids[0], topic: 't', payload: 2 }), { code: 'DUPLICATE_ID' });
+      await assert.rejects(send(t, { id: ids[0], topic: 't', payload: 2 }), { code: 'DUPLICATE_ID', field: 'messages[0].id', value: ids[0] });
+      // Every store names the message at fault the same way, whatever its position in the call.
+      await assert.rejects(send(t, [{ topic: 't', payload: 3 }, { id: ids[0], topic: 't', payload: 2 }]), { code: 'DUPLICATE_ID', field: 'messages[1].id', value: ids[0] });
       assert.equal(await t.rowCount(), 1);
     });
 

@@ -1,3 +1,5 @@
+import { invalidArgument } from '../../core/errors.js';
+
 /**
  * The few mysql2 methods the store calls, as structural types: a mysql2 promise `Pool` and its
  * `PoolConnection` fit, and txbox never imports mysql2. Results come back the mysql2 way, as
@@ -54,4 +56,27 @@ export function duplicateKeyIndex(error: unknown): string | undefined {
 
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');
+}
+
+/**
+ * Refuses a mysql2 pool where a connection in the caller's transaction belongs: on a pool each
+ * statement runs on some connection in autocommit, so a message would be stored even if the
+ * caller's transaction rolled back. A pool has `getConnection`; a PoolConnection has not.
+ */
+export function checkTransactionHandle(tx: unknown, pool: unknown, field = 'tx'): void {
+  if (tx === pool || typeof (tx as { getConnection?: unknown } | null)?.getConnection === 'function') {
+    throw invalidArgument(field, tx, 'must be a connection in a transaction (const conn = await pool.getConnection(); START TRANSACTION), not a pool, on which each statement commits on its own');
+  }
+}
+
+/** ER_NO_SUCH_TABLE (1146): the table was never created. */
+export function isNoSuchTable(error: unknown): boolean {
+  const e = error as ServerError | null;
+  return e?.errno === 1146 || e?.code === 'ER_NO_SUCH_TABLE';
+}
+
+/** ER_LOCK_DEADLOCK (1213): InnoDB rolled the whole transaction back to break a deadlock. */
+export function isDeadlock(error: unknown): boolean {
+  const e = error as ServerError | null;
+  return e?.errno === 1213 || e?.code === 'ER_LOCK_DEADLOCK';
 }

@@ -1,5 +1,6 @@
+import { schemaMissing, transactionConflict } from '../../core/errors.js';
 import type { InboxStore } from '../../core/inbox.js';
-import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike } from './driver.js';
+import { affectedRows, checkTransactionHandle, duplicateKeyIndex, isDeadlock, isNoSuchTable, selectRows, type MysqlConnectionLike } from './driver.js';
 import { resolveTableOptions, type MysqlTableOptions } from './options.js';
 import { timed } from './sql.js';
 
@@ -18,7 +19,9 @@ const NOW = 'UTC_TIMESTAMP(6)';
  * which would also turn other errors into warnings. InnoDB checks the key against the latest
  * rows, not the transaction's snapshot, and a duplicate of an uncommitted row waits for that
  * transaction: it then fails as a duplicate if it committed, or inserts if it rolled back. The
- * failed statement alone is rolled back; the caller's transaction goes on.
+ * failed statement alone is rolled back; the caller's transaction goes on. When the first
+ * handling rolls back, the waiting duplicates deadlock on the key and all but one fail with a
+ * TRANSACTION_CONFLICT TxboxError: their transactions are rolled back and must be run again.
  *
  * The ids are VARBINARY so they compare byte for byte: with a text collation, ids differing only
  * in trailing spaces (or case, with a `_ci` collation) would be one id, and a message skipped.
@@ -46,11 +49,18 @@ export function createMysqlInbox(options: MysqlInboxOptions): InboxStore<MysqlCo
   return {
     kind: 'mysql',
     async record(tx, consumer, messageId) {
+      checkTransactionHandle(tx, pool);
       try {
         await tx.query(`INSERT INTO ${table} (consumer, message_id, received_at) VALUES (?, ?, ${NOW})`, [consumer, messageId]);
         return true;
       } catch (error) {
         if (duplicateKeyIndex(error) === 'PRIMARY') return false;
+        if (isNoSuchTable(error)) throw schemaMissing('inbox', error);
+        // Deliveries of one id waiting on a first handling that rolls back each hold a shared
+        // lock on the key, and each needs an exclusive one to insert: InnoDB kills all but one.
+        // The victim's whole transaction is gone (the connection is back in autocommit), so the
+        // INSERT cannot be retried here: the caller runs the transaction again.
+        if (isDeadlock(error)) throw transactionConflict(error);
         throw error;
       }
     },

@@ -1,6 +1,7 @@
 import { invalidOption } from '../../core/errors.js';
-import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
-import { resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
+import { rejectUnknownOptions } from '../../core/option-keys.js';
+import { COMMON_STORE_OPTION_KEYS, resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
+import { LAYOUT_OPTION_KEYS, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
 import type { MysqlPoolLike } from './driver.js';
 import type { MysqlClaimMode } from './sql.js';
 
@@ -43,6 +44,7 @@ function checkPool(pool: unknown): MysqlPoolLike {
 }
 
 export function resolveMysqlOptions(o: MysqlStoreOptions): ResolvedMysqlOptions {
+  rejectUnknownOptions<MysqlStoreOptions>(o, { ...COMMON_STORE_OPTION_KEYS, ...LAYOUT_OPTION_KEYS, pool: true, queryTimeoutMs: true, claimMode: true });
   const pool = checkPool(o?.pool);
   const common = resolveCommonStoreOptions(o);
   const layout = resolveLayout(o, 'txbox_outbox', '`');
@@ -70,6 +72,7 @@ export interface MysqlTableOptions {
 /** Validates the pool and the table's names; does no I/O. */
 export function resolveTableOptions(o: MysqlTableOptions, defaultTable: string) {
   if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
+  rejectUnknownOptions<MysqlTableOptions>(o, { pool: true, table: true, schema: true });
   const pool = checkPool(o.pool);
   const { table, bareTable, quote } = resolveLayout({ table: o.table, schema: o.schema }, defaultTable, '`');
   return { pool, table, bareTable, quote, schema: o.schema };

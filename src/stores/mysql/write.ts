@@ -1,9 +1,10 @@
-import { invalidArgument, TxboxError } from '../../core/errors.js';
+import { invalidArgument, schemaMissing, TxboxError } from '../../core/errors.js';
 import type { EncodedMessage } from '../../core/message.js';
 import type { WriteResult } from '../../core/store.js';
 import type { TableLayout } from '../shared/layout.js';
 import { encodeHeaders } from '../shared/rows.js';
-import { affectedRows, duplicateKeyIndex, selectRows, type MysqlQueryable } from './driver.js';
+import { sqlCache } from '../shared/sql-cache.js';
+import { affectedRows, checkTransactionHandle, duplicateKeyIndex, isNoSuchTable, selectRows, type MysqlQueryable } from './driver.js';
 import { INDEX } from './schema.js';
 import { insertOverhead, insertSql, replaceStatements } from './sql.js';
 
@@ -38,12 +39,8 @@ interface Row {
  */
 export function mysqlWriter(l: TableLayout, pendingDedup: string) {
   const overhead = insertOverhead(l);
-  const statements = new Map<number, string>();
-  const insert = (rows: number) => {
-    let sql = statements.get(rows);
-    if (!sql) statements.set(rows, (sql = insertSql(l, rows)));
-    return sql;
-  };
+  const statements = sqlCache();
+  const insert = (rows: number) => statements.get(String(rows), () => insertSql(l, rows));
   let maxPacket: Promise<number> | undefined;
   const readMaxPacket = (tx: MysqlQueryable) => {
     maxPacket ??= selectRows(tx, 'SELECT @@max_allowed_packet AS n').then((r) => Number(r[0]?.n));
@@ -58,6 +55,7 @@ export function mysqlWriter(l: TableLayout, pendingDedup: string) {
       await tx.query(insert(rows.length), rows.flatMap((r) => r.values));
       return [];
     } catch (error) {
+      if (isNoSuchTable(error)) throw schemaMissing('outbox', error);
       const index = duplicateKeyIndex(error);
       if (index === undefined) throw error;
       if (index !== INDEX.dedup) throw duplicateId(error, rows);
@@ -73,6 +71,7 @@ export function mysqlWriter(l: TableLayout, pendingDedup: string) {
   };
 
   const write = async (tx: MysqlQueryable, messages: readonly EncodedMessage[]): Promise<WriteResult> => {
+    checkTransactionHandle(tx, undefined);
     const limit = await readMaxPacket(tx);
     const budget = limit - PACKET_MARGIN - overhead.statement;
     const rows = messages.map((m, i) => toRow(m, i, overhead.row));
@@ -90,12 +89,15 @@ export function mysqlWriter(l: TableLayout, pendingDedup: string) {
 
   const replace = replaceStatements(l, pendingDedup);
   const replacePending = async (tx: MysqlQueryable, m: EncodedMessage): Promise<boolean> => {
+    checkTransactionHandle(tx, undefined);
     if (m.dedupKey === null) return false;
     // An INSERT row carries every value of the UPDATE and more: its size bounds the statement's.
     const row = toRow(m, 0, overhead.row);
     const limit = await readMaxPacket(tx);
     if (row.bytes > limit - PACKET_MARGIN - replace.replace.length) throw payloadTooLarge(row, limit);
-    const [found] = await selectRows<{ pos: unknown }>(tx, replace.find, [m.dedupKey]);
+    const [found] = await selectRows<{ pos: unknown }>(tx, replace.find, [m.dedupKey]).catch((error) => {
+      throw isNoSuchTable(error) ? schemaMissing('outbox', error) : error;
+    });
     if (!found) return false;
     const [id, , , payload, contentType, headers, , availableAt, delayUs] = row.values;
     try {
@@ -187,7 +189,7 @@ function duplicateId(error: unknown, rows: readonly Row[]): TxboxError {
   const ids = row ? row.message.id : rows.map((r) => r.message.id).join(', ');
   return new TxboxError('DUPLICATE_ID', `a message with ${row ? 'id' : 'one of these ids'} ${ids} already exists`, {
     cause: error,
-    field: row ? `messages[${row.index}].id` : 'id',
+    field: row ? `messages[${row.index}].id` : 'messages',
     value: row?.message.id,
   });
 }

@@ -1,11 +1,12 @@
 import { invalidOption } from '../../core/errors.js';
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { InboxStore } from '../../core/inbox.js';
 import type { OutboxStore } from '../../core/store.js';
 import { buildPgInbox, type PgInboxOptions } from '../postgres/inbox.js';
 import type { ScheduleStore } from '../../core/schedule-store.js';
 import { buildPgSchedules, type PgSchedulesOptions } from '../postgres/schedules.js';
 import type { PgQueryable } from '../postgres/driver.js';
-import { resolvePgDialectOptions, type PgDialectOptions } from '../postgres/options.js';
+import { PG_DIALECT_OPTION_KEYS, resolvePgDialectOptions, type PgDialectOptions } from '../postgres/options.js';
 import { buildPgStore } from '../postgres/store.js';
 import type { PgliteLike } from './driver.js';
 
@@ -25,6 +26,7 @@ export interface PgliteStore extends OutboxStore<PgQueryable> {
  * claims are leases here.
  */
 export function createPgliteStore(options: PgliteStoreOptions): PgliteStore {
+  rejectUnknownOptions<PgliteStoreOptions>(options, { ...PG_DIALECT_OPTION_KEYS, db: true });
   const db = options?.db;
   if (!db || typeof db.query !== 'function' || typeof db.transaction !== 'function') {
     throw invalidOption('db', db, 'must be a PGlite instance');
@@ -43,6 +45,7 @@ export function createPgliteStore(options: PgliteStoreOptions): PgliteStore {
 
 /** The inbox table in the same PGlite database. */
 export function createPgliteInbox(options: PgInboxOptions & { db: PgliteLike }): InboxStore<PgQueryable> {
+  rejectUnknownOptions<PgInboxOptions & { db: PgliteLike }>(options, { db: true, table: true, schema: true });
   const db = options?.db;
   if (!db || typeof db.query !== 'function') throw invalidOption('db', db, 'must be a PGlite instance');
   return buildPgInbox<PgQueryable>('pglite', db, options);
@@ -50,6 +53,7 @@ export function createPgliteInbox(options: PgInboxOptions & { db: PgliteLike }):
 
 /** The schedules table in the same PGlite database. */
 export function createPgliteSchedules(options: PgSchedulesOptions & { db: PgliteLike }): ScheduleStore<PgQueryable> {
+  rejectUnknownOptions<PgSchedulesOptions & { db: PgliteLike }>(options, { db: true, table: true, schema: true });
   const db = options?.db;
   if (!db || typeof db.query !== 'function') throw invalidOption('db', db, 'must be a PGlite instance');
   return buildPgSchedules<PgQueryable>('pglite', db, options);

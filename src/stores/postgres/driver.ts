@@ -1,3 +1,5 @@
+import { invalidArgument } from '../../core/errors.js';
+
 /**
  * The few driver methods the PostgreSQL store calls, as structural types: a `pg` Pool or
  * PoolClient and a PGlite instance or transaction all fit, and txbox imports neither.
@@ -34,4 +36,26 @@ export async function runScript(db: PgQueryable & { exec?: (sql: string) => Prom
 
 export function isUniqueViolation(error: unknown): boolean {
   return (error as { code?: unknown })?.code === '23505';
+}
+
+/**
+ * Refuses a handle on which each statement would commit on its own, so a message would be
+ * stored even if the caller's transaction rolled back: a `pg.Pool` (it has `connect` and the
+ * `totalCount` gauge, and no `release`, unlike a PoolClient), the store's own pool, or a PGlite
+ * instance outside a transaction (PGlite knows whether one is open; a BEGIN made by hand counts).
+ */
+export function checkTransactionHandle(tx: unknown, pool: unknown, field = 'tx'): void {
+  const t = tx as { connect?: unknown; totalCount?: unknown; release?: unknown; isInTransaction?: () => boolean } | null;
+  if (typeof t?.isInTransaction === 'function') {
+    if (t.isInTransaction()) return;
+    throw invalidArgument(field, tx, 'must be a PGlite transaction (db.transaction(tx => ...)); this handle has no transaction open');
+  }
+  if (tx === pool || (typeof t?.connect === 'function' && typeof t.totalCount === 'number' && typeof t.release !== 'function')) {
+    throw invalidArgument(field, tx, 'must be a client in a transaction (const client = await pool.connect(); BEGIN), not a pool, on which each statement commits on its own');
+  }
+}
+
+/** The PostgreSQL error for a missing table (`42P01 undefined_table`). */
+export function isUndefinedTable(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === '42P01';
 }

@@ -1,7 +1,7 @@
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption, schemaMissing } from '../../core/errors.js';
 import type { InboxStore } from '../../core/inbox.js';
-import { checkIdentifier } from '../shared/layout.js';
-import { runScript, type PgQueryable } from './driver.js';
+import { checkIdentifier, fitIdentifier, PG_MAX_IDENTIFIER } from '../shared/layout.js';
+import { checkTransactionHandle, isUndefinedTable, runScript, type PgQueryable } from './driver.js';
 
 export interface PgInboxOptions {
   /** Table name. Default `txbox_inbox`. */
@@ -24,7 +24,7 @@ export function buildPgInbox<Tx extends PgQueryable>(kind: string, db: PgQueryab
   result text,
   PRIMARY KEY (consumer, message_id)
 );`,
-    `CREATE INDEX IF NOT EXISTS "${bare}_received" ON ${table} (received_at);`,
+    `CREATE INDEX IF NOT EXISTS "${fitIdentifier(bare, '_received', PG_MAX_IDENTIFIER)}" ON ${table} (received_at);`,
   ]
     .filter(Boolean)
     .join('\n');
@@ -42,8 +42,13 @@ gone AS (
   return {
     kind,
     async record(tx, consumer, messageId) {
-      const { rows } = await tx.query(`INSERT INTO ${table} (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS fresh`, [consumer, messageId]);
-      return rows.length === 1;
+      checkTransactionHandle(tx, db);
+      try {
+        const { rows } = await tx.query(`INSERT INTO ${table} (consumer, message_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1 AS fresh`, [consumer, messageId]);
+        return rows.length === 1;
+      } catch (error) {
+        throw isUndefinedTable(error) ? schemaMissing('inbox', error) : error;
+      }
     },
     async storedResult(tx, consumer, messageId) {
       const { rows } = await tx.query(`SELECT result FROM ${table} ${where}`, [consumer, messageId]);

@@ -1,6 +1,9 @@
+import { schemaMissing, TxboxError } from '../../core/errors.js';
 import type { EncodedMessage } from '../../core/message.js';
 import type { TableLayout } from '../shared/layout.js';
 import { encodeHeaders } from '../shared/rows.js';
+import { sqlCache } from '../shared/sql-cache.js';
+import { isUndefinedTable, isUniqueViolation } from './driver.js';
 import { ms } from './sql.js';
 
 /** What a chunk of messages sets beyond the five columns every message has. */
@@ -21,19 +24,24 @@ export interface InsertStatement {
 /**
  * Builds the INSERT of a chunk of messages with only the columns the chunk uses, so the common
  * message (no headers, no dedup key, no delay) costs the server what a hand-written five-column
- * INSERT costs. Statements are cached per shape and row count.
+ * INSERT costs. Statements are cached per shape and row count, within a bounded size.
  */
-export function insertBuilder(l: TableLayout): (chunk: readonly EncodedMessage[]) => InsertStatement {
-  const cache = new Map<string, string>();
-  return (chunk) => {
+export interface InsertBuilder {
+  (chunk: readonly EncodedMessage[]): InsertStatement;
+  /** Characters of SQL text cached (bounded, see sqlCache). */
+  readonly cachedChars: () => number;
+}
+
+export function insertBuilder(l: TableLayout): InsertBuilder {
+  const cache = sqlCache();
+  const build = (chunk: readonly EncodedMessage[]): InsertStatement => {
     const shape: Shape = {
       headers: chunk.some((m) => m.headers !== null),
       dedup: chunk.some((m) => m.dedupKey !== null),
       timing: chunk.some((m) => m.availableAt !== null || m.delayMs !== 0),
     };
     const k = `${chunk.length}:${+shape.headers}${+shape.dedup}${+shape.timing}`;
-    let sql = cache.get(k);
-    if (sql === undefined) cache.set(k, (sql = insertSql(l, chunk.length, shape)));
+    const sql = cache.get(k, () => insertSql(l, chunk.length, shape));
     const values: unknown[] = [];
     for (const m of chunk) {
       values.push(m.id, m.topic, m.key, m.payload, m.contentType);
@@ -43,6 +51,7 @@ export function insertBuilder(l: TableLayout): (chunk: readonly EncodedMessage[]
     }
     return { sql, values, returnsIds: shape.dedup };
   };
+  return Object.assign(build, { cachedChars: () => cache.size });
 }
 
 function insertSql(l: TableLayout, rows: number, shape: Shape): string {
@@ -63,4 +72,21 @@ function insertSql(l: TableLayout, rows: number, shape: Shape): string {
     ? ` ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL DO NOTHING RETURNING ${c.id} AS id`
     : '';
   return `INSERT INTO ${l.table} (${columns.join(', ')}) VALUES ${tuples.join(', ')}${conflict}`;
+}
+
+/**
+ * The typed error for a failed INSERT of `chunk`, whose first message is `messages[offset]` of
+ * the call: a duplicate id names the message (PostgreSQL's detail says `Key (id)=(…) already
+ * exists`), a missing table says to migrate. Other errors are returned as they are.
+ */
+export function writeError(error: unknown, chunk: readonly EncodedMessage[], offset: number): unknown {
+  if (isUndefinedTable(error)) return schemaMissing('outbox', error);
+  if (!isUniqueViolation(error)) return error;
+  const detail = String((error as { detail?: unknown }).detail ?? '');
+  const at = chunk.findIndex((m) => detail.includes(`=(${m.id})`));
+  if (at === -1) {
+    return new TxboxError('DUPLICATE_ID', `a message with one of these ids already exists: ${chunk.map((m) => m.id).join(', ')}`, { cause: error, field: 'messages' });
+  }
+  const id = chunk[at]!.id;
+  return new TxboxError('DUPLICATE_ID', `a message with id ${id} (messages[${offset + at}]) already exists`, { cause: error, field: `messages[${offset + at}].id`, value: id });
 }

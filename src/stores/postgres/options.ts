@@ -1,6 +1,7 @@
 import { invalidOption } from '../../core/errors.js';
-import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
-import { checkIdentifier, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
+import type { OptionKeys } from '../../core/option-keys.js';
+import { COMMON_STORE_OPTION_KEYS, resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
+import { checkIdentifier, fitIdentifier, LAYOUT_OPTION_KEYS, PG_MAX_IDENTIFIER, resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
 import type { ClaimMode } from './sql.js';
 
 export interface PgDialectOptions extends CommonStoreOptions, LayoutOptions {
@@ -16,6 +17,9 @@ export interface PgDialectOptions extends CommonStoreOptions, LayoutOptions {
   channel?: string;
 }
 
+/** The keys every PostgreSQL-dialect store knows; each factory adds its driver's (`pool`, `db`). */
+export const PG_DIALECT_OPTION_KEYS: OptionKeys<PgDialectOptions> = { ...COMMON_STORE_OPTION_KEYS, ...LAYOUT_OPTION_KEYS, queryTimeoutMs: true, notify: true, channel: true };
+
 export interface ResolvedPgDialectOptions extends ResolvedCommonStoreOptions {
   layout: TableLayout;
   schema: string | undefined;
@@ -27,7 +31,7 @@ export interface ResolvedPgDialectOptions extends ResolvedCommonStoreOptions {
 
 export function resolvePgDialectOptions(o: PgDialectOptions, claimMode: ClaimMode): ResolvedPgDialectOptions {
   const common = resolveCommonStoreOptions(o);
-  const layout = resolveLayout(o, 'txbox_outbox', '"');
+  const layout = resolveLayout(o, 'txbox_outbox', '"', PG_MAX_IDENTIFIER);
   const queryTimeoutMs = o.queryTimeoutMs ?? 10_000;
   if (!(Number.isInteger(queryTimeoutMs) && queryTimeoutMs > 0)) {
     throw invalidOption('queryTimeoutMs', queryTimeoutMs, 'must be a positive integer');
@@ -39,7 +43,7 @@ export function resolvePgDialectOptions(o: PgDialectOptions, claimMode: ClaimMod
     schema: o.schema,
     queryTimeoutMs,
     notify: o.notify ?? false,
-    channel: checkIdentifier('channel', o.channel ?? `txbox_${layout.bareTable}`),
+    channel: checkIdentifier('channel', o.channel ?? fitIdentifier(layout.bareTable, '', PG_MAX_IDENTIFIER, 'txbox_')),
     claimMode,
   };
 }

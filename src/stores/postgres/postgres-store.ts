@@ -4,8 +4,9 @@ import { buildPgInbox, type PgInboxOptions } from './inbox.js';
 import type { ScheduleStore } from '../../core/schedule-store.js';
 import { buildPgSchedules, type PgSchedulesOptions } from './schedules.js';
 import { invalidOption } from '../../core/errors.js';
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { PgClientLike, PgPoolLike } from './driver.js';
-import { resolvePgDialectOptions, type PgDialectOptions } from './options.js';
+import { PG_DIALECT_OPTION_KEYS, resolvePgDialectOptions, type PgDialectOptions } from './options.js';
 import { buildPgStore } from './store.js';
 import type { ClaimMode } from './sql.js';
 import { listen } from './watch.js';
@@ -26,6 +27,7 @@ export interface PostgresStore extends OutboxStore<PgClientLike> {
 }
 
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  rejectUnknownOptions<PostgresStoreOptions>(options, { ...PG_DIALECT_OPTION_KEYS, pool: true, claimMode: true });
   const pool = options?.pool;
   if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
     throw invalidOption('pool', pool, 'must be a pg Pool (with query and connect)');
@@ -58,6 +60,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
 /** The inbox table on the same pool: `createInbox({ store: createPostgresInbox({ pool }), outbox })`. */
 export function createPostgresInbox(options: PgInboxOptions & { pool: PgPoolLike }): InboxStore<PgClientLike> {
+  rejectUnknownOptions<PgInboxOptions & { pool: PgPoolLike }>(options, { pool: true, table: true, schema: true });
   const pool = options?.pool;
   if (!pool || typeof pool.query !== 'function') throw invalidOption('pool', pool, 'must be a pg Pool');
   return buildPgInbox<PgClientLike>('postgres', pool, options);
@@ -65,6 +68,7 @@ export function createPostgresInbox(options: PgInboxOptions & { pool: PgPoolLike
 
 /** The schedules table on the same pool, for recurring messages of `txbox/consumers`. */
 export function createPostgresSchedules(options: PgSchedulesOptions & { pool: PgPoolLike }): ScheduleStore<PgClientLike> {
+  rejectUnknownOptions<PgSchedulesOptions & { pool: PgPoolLike }>(options, { pool: true, table: true, schema: true });
   const pool = options?.pool;
   if (!pool || typeof pool.query !== 'function') throw invalidOption('pool', pool, 'must be a pg Pool');
   return buildPgSchedules<PgClientLike>('postgres', pool, options);

@@ -5,9 +5,9 @@ import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
-import { isUniqueViolation, runScript, type PgClientLike, type PgQueryable } from './driver.js';
+import { checkTransactionHandle, runScript, type PgClientLike, type PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
-import { insertBuilder } from './insert.js';
+import { insertBuilder, writeError } from './insert.js';
 import { claimRows, claimStatements } from './claim.js';
 import { postgresSchema } from './schema.js';
 import { cleanupSql, deadLetterSql, debounceLockSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
@@ -49,7 +49,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   const schema = postgresSchema(layout, o.schema);
   const notifySql = `SELECT pg_notify('${o.channel}', '')`;
 
-  const writeChunk = async (tx: Tx, chunk: readonly EncodedMessage[]): Promise<string[]> => {
+  const writeChunk = async (tx: Tx, chunk: readonly EncodedMessage[], offset: number): Promise<string[]> => {
     const { sql, values, returnsIds } = insert(chunk);
     try {
       const result = await tx.query(sql, values);
@@ -57,10 +57,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
       const stored = new Set(result.rows.map((r: { id: string }) => String(r.id)));
       return chunk.filter((m) => !stored.has(m.id)).map((m) => m.id);
     } catch (error) {
-      if (isUniqueViolation(error)) {
-        throw new TxboxError('DUPLICATE_ID', `a message with one of these ids already exists: ${chunk.map((m) => m.id).join(', ')}`, { cause: error, field: 'id' });
-      }
-      throw error;
+      throw writeError(error, chunk, offset);
     }
   };
 
@@ -141,15 +138,17 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     wakes: new WakeChannel(),
 
     async write(tx, messages): Promise<WriteResult> {
+      checkTransactionHandle(tx, db);
       const duplicates: string[] = [];
       for (let i = 0; i < messages.length; i += MAX_ROWS_PER_INSERT) {
-        duplicates.push(...(await writeChunk(tx, messages.slice(i, i + MAX_ROWS_PER_INSERT))));
+        duplicates.push(...(await writeChunk(tx, messages.slice(i, i + MAX_ROWS_PER_INSERT), i)));
       }
       if (o.notify) await tx.query(notifySql);
       return { duplicates };
     },
 
     async replacePending(tx, m) {
+      checkTransactionHandle(tx, db);
       const values = [m.dedupKey, m.id, m.payload, m.contentType, encodeHeaders(m.headers), m.availableAt, m.delayMs];
       if (debounceLock) await tx.query(debounceLock, [m.dedupKey]);
       return (await tx.query(replacePending, values)).rows.length === 1;

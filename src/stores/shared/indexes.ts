@@ -7,7 +7,7 @@ import type { TableLayout } from './layout.js';
 export function partialIndexes(l: TableLayout): string[] {
   const { c, table } = l;
   const pending = `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL`;
-  const index = (suffix: string) => l.quote(`${l.bareTable}_${suffix}`);
+  const index = (suffix: string) => l.quote(l.derived(suffix));
   return [
     `CREATE UNIQUE INDEX IF NOT EXISTS ${index('id')} ON ${table} (${c.id});`,
     `CREATE INDEX IF NOT EXISTS ${index('pending')} ON ${table} (${c.position}) WHERE ${pending};`,

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { invalidOption } from '../../core/errors.js';
+import type { OptionKeys } from '../../core/option-keys.js';
 
 /**
  * Column names of the outbox table. The defaults need no configuration; a user adapting an
@@ -52,7 +54,12 @@ export interface TableLayout {
   /** Quoted column names. */
   readonly c: Readonly<OutboxColumns>;
   readonly quote: (name: string) => string;
+  /** The unquoted name of an object derived from the table (`<table>_<suffix>`), fitted to the dialect's identifier limit. */
+  readonly derived: (suffix: string) => string;
 }
+
+/** PostgreSQL keeps the first 63 bytes of a name (NAMEDATALEN - 1). */
+export const PG_MAX_IDENTIFIER = 63;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 
@@ -63,13 +70,29 @@ export function checkIdentifier(field: string, value: unknown, maxLength = 63): 
   return value;
 }
 
+/**
+ * `<head><base><suffix>`, or, when that is longer than `max`, the base cut short with a hash of
+ * the whole base in its place: PostgreSQL silently truncates names to 63 bytes, so two derived
+ * names (`…_dedup`, `…_dead`) could become one and the second index be skipped, or even equal
+ * the table's own name. Names that fit are kept as they are, so existing databases keep theirs.
+ */
+export function fitIdentifier(base: string, suffix: string, max: number, head = ''): string {
+  const full = `${head}${base}${suffix}`;
+  if (full.length <= max) return full;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  return `${head}${base.slice(0, max - head.length - suffix.length - hash.length - 1)}_${hash}${suffix}`;
+}
+
 export interface LayoutOptions {
   table?: string;
   schema?: string;
   columns?: Partial<OutboxColumns>;
 }
 
-export function resolveLayout(o: LayoutOptions, defaultTable: string, quoteChar: '"' | '`'): TableLayout {
+export const LAYOUT_OPTION_KEYS: OptionKeys<LayoutOptions> = { table: true, schema: true, columns: true };
+
+/** `maxIdentifier`: the dialect's identifier limit (PostgreSQL 63 bytes); derived names are fitted to it. */
+export function resolveLayout(o: LayoutOptions, defaultTable: string, quoteChar: '"' | '`', maxIdentifier = Infinity): TableLayout {
   const quote = (name: string) => quoteChar + name + quoteChar;
   const bareTable = checkIdentifier('table', o.table ?? defaultTable);
   const schema = o.schema === undefined ? undefined : checkIdentifier('schema', o.schema);
@@ -81,5 +104,6 @@ export function resolveLayout(o: LayoutOptions, defaultTable: string, quoteChar:
   const c = Object.fromEntries(
     Object.entries(names).map(([role, name]) => [role, quote(checkIdentifier(`columns.${role}`, name))]),
   ) as unknown as OutboxColumns;
-  return { table: schema ? `${quote(schema)}.${quote(bareTable)}` : quote(bareTable), bareTable, c, quote };
+  const derived = (suffix: string) => fitIdentifier(bareTable, `_${suffix}`, maxIdentifier);
+  return { table: schema ? `${quote(schema)}.${quote(bareTable)}` : quote(bareTable), bareTable, c, quote, derived };
 }

@@ -1,9 +1,10 @@
 import type { Clock } from '../../core/clock.js';
 import { systemClock } from '../../core/clock.js';
-import { invalidOption } from '../../core/errors.js';
+import { invalidOption, schemaMissing } from '../../core/errors.js';
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { InboxStore } from '../../core/inbox.js';
 import { checkIdentifier } from '../shared/layout.js';
-import { statementCache, type SqliteDatabaseLike } from './driver.js';
+import { checkTransactionHandle, isNoSuchTable, statementCache, type SqliteDatabaseLike } from './driver.js';
 
 export interface SqliteInboxOptions {
   db: SqliteDatabaseLike;
@@ -14,6 +15,7 @@ export interface SqliteInboxOptions {
 
 /** The inbox for SQLite. SQLite has one writer, so the insert-or-ignore can never race. */
 export function createSqliteInbox(options: SqliteInboxOptions): InboxStore<SqliteDatabaseLike> {
+  rejectUnknownOptions<SqliteInboxOptions>(options, { db: true, table: true, clock: true });
   const db = options?.db;
   if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
   const clock = options.clock ?? systemClock;
@@ -29,8 +31,14 @@ export function createSqliteInbox(options: SqliteInboxOptions): InboxStore<Sqlit
 CREATE INDEX IF NOT EXISTS "${bare}_received" ON ${table} (received_at);`;
   const stmt = statementCache();
   const where = 'WHERE consumer = ? AND message_id = ?';
-  const recordSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string) =>
-    stmt(tx, `INSERT INTO ${table} (consumer, message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`).run(consumer, messageId, clock.now()).changes === 1;
+  const recordSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string) => {
+    checkTransactionHandle(tx);
+    try {
+      return stmt(tx, `INSERT INTO ${table} (consumer, message_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`).run(consumer, messageId, clock.now()).changes === 1;
+    } catch (error) {
+      throw isNoSuchTable(error) ? schemaMissing('inbox', error) : error;
+    }
+  };
   const storedResultSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string) =>
     (stmt(tx, `SELECT result FROM ${table} ${where}`).all(consumer, messageId)[0]?.result as string | null | undefined) ?? null;
   const saveResultSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string, json: string) => {

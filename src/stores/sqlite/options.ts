@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import { invalidOption } from '../../core/errors.js';
-import { resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
+import { rejectUnknownOptions } from '../../core/option-keys.js';
+import { COMMON_STORE_OPTION_KEYS, resolveCommonStoreOptions, type CommonStoreOptions, type ResolvedCommonStoreOptions } from '../../core/store-options.js';
 import { resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
 import type { SqliteDatabaseLike } from './driver.js';
 
@@ -25,5 +26,6 @@ export function resolveSqliteOptions(o: SqliteStoreOptions): ResolvedSqliteOptio
     throw invalidOption('db', db, 'must be a better-sqlite3 Database');
   }
   if ((o as { schema?: unknown }).schema !== undefined) throw invalidOption('schema', (o as { schema?: unknown }).schema, 'is not supported by SQLite (attach a database instead)');
+  rejectUnknownOptions<SqliteStoreOptions>(o, { ...COMMON_STORE_OPTION_KEYS, db: true, table: true, columns: true, clock: true });
   return { ...resolveCommonStoreOptions(o), db, layout: resolveLayout(o, 'txbox_outbox', '"'), clock: o.clock ?? systemClock };
 }

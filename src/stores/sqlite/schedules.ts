@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import { invalidOption } from '../../core/errors.js';
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
 import { checkIdentifier } from '../shared/layout.js';
 import { rowToSchedule, SCHEDULE_COLUMNS, type ScheduleRow } from '../shared/schedule-rows.js';
@@ -14,6 +15,7 @@ export interface SqliteSchedulesOptions {
 
 /** Schedules for SQLite (times in integer milliseconds). */
 export function createSqliteSchedules(options: SqliteSchedulesOptions): ScheduleStore<SqliteDatabaseLike> {
+  rejectUnknownOptions<SqliteSchedulesOptions>(options, { db: true, table: true, clock: true });
   const db = options?.db;
   if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
   const clock = options.clock ?? systemClock;

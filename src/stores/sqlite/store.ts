@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { TxboxError } from '../../core/errors.js';
 import type { EncodedMessage } from '../../core/message.js';
 import { claimInKeyOrderSync } from '../../core/ordering.js';
 import type { ClaimedBatch, OutboxStore, Settlement, WriteResult } from '../../core/store.js';
@@ -7,7 +6,7 @@ import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
-import { isUniqueViolation, statementCache, type SqliteDatabaseLike } from './driver.js';
+import { checkTransactionHandle, statementCache, writeError, type SqliteDatabaseLike } from './driver.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { sqliteSchema } from './schema.js';
 import { sqliteStatements } from './sql.js';
@@ -35,23 +34,24 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const wakes = new WakeChannel();
 
   const writeSync = (tx: SqliteDatabaseLike, messages: readonly EncodedMessage[]): WriteResult => {
+    checkTransactionHandle(tx);
     const duplicates: string[] = [];
     const now = clock.now();
-    for (const m of messages) {
+    for (const [i, m] of messages.entries()) {
       const available = m.availableAt?.getTime() ?? now + m.delayMs;
       const params = [m.id, m.topic, m.key, m.payload, m.contentType, encodeHeaders(m.headers), m.dedupKey, now, available];
       try {
         const { changes } = stmt(tx, m.dedupKey === null ? sql.insert : sql.insertDedup).run(...params);
         if (changes === 0) duplicates.push(m.id);
       } catch (error) {
-        if (isUniqueViolation(error)) throw new TxboxError('DUPLICATE_ID', `a message with id ${m.id} already exists`, { cause: error, field: 'id', value: m.id });
-        throw error;
+        throw writeError(error, m, i);
       }
     }
     return { duplicates };
   };
 
   const replacePendingSync = (tx: SqliteDatabaseLike, m: EncodedMessage): boolean => {
+    checkTransactionHandle(tx);
     const now = clock.now();
     const available = m.availableAt?.getTime() ?? now + m.delayMs;
     return stmt(tx, sql.replacePending).run(m.id, m.payload, m.contentType, encodeHeaders(m.headers), available, m.dedupKey, now).changes === 1;

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import { isPermanent } from '../../core/errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
@@ -23,6 +24,7 @@ export interface WebhookHandlerOptions {
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   checkObject(options, 'createWebhookHandler');
+  rejectUnknownOptions<WebhookHandlerOptions>(options, { secret: true, handler: true, maxBodyBytes: true, toleranceSec: true, onError: true });
   decodeSecrets('secret', options.secret);
   const { secret, onError } = options;
   const handler = requiredFunction<MessageHandler>('handler', options.handler);

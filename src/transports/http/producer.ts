@@ -1,9 +1,10 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
+import { checkObject, type PerMessage, PUBLISH_OPTION_KEYS, type PublishOptions, resolvePublishOptions } from '../shared/options.js';
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
 import { notSent, publishFailure, unavailable, withRetryHint } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
-import { checkObject, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
 import { payloadBuffer } from '../shared/received.js';
 import { readFields, signFields, TXBOX_HTTP_HEADERS, type BodyEncoding } from './fields.js';
 import { decodeSecrets, signAll, WEBHOOK_HEADERS } from './signature.js';
@@ -47,6 +48,7 @@ const isReserved = (name: string) => {
  */
 export function createWebhookProducer(options: WebhookProducerOptions): WebhookProducer {
   checkObject(options, 'createWebhookProducer');
+  rejectUnknownOptions<WebhookProducerOptions>(options, { ...PUBLISH_OPTION_KEYS, url: true, secret: true, headers: true, fetch: true, bodyEncoding: true });
   const urlOf = resolveUrl(options.url);
   const keys = decodeSecrets('secret', options.secret);
   const fixed = checkFixedHeaders(options.headers);

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import { invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
@@ -37,6 +38,7 @@ const RESERVED = new Set([HEADER.id, HEADER.topic, HEADER.key]);
  */
 export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeMqtt');
+  rejectUnknownOptions<MqttConsumerOptions>(options, { client: true, topic: true, handler: true, onError: true, redeliveryDelayMs: true, maxRedeliveryDelayMs: true });
   const { client, topic, onError } = options;
   if (typeof client?.subscribeAsync !== 'function' || typeof client.handleMessage !== 'function') {
     throw invalidOption('client', client, 'must be an mqtt.js client');

@@ -1,9 +1,10 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
+import { checkObject, optionalFunction, PUBLISH_OPTION_KEYS, type PublishOptions, resolvePublishOptions } from '../shared/options.js';
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
 import { markUnavailable, notSent, publishFailure, unavailable } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
-import { checkObject, optionalFunction, resolvePublishOptions, type PublishOptions } from '../shared/options.js';
 import { HEADER, payloadBuffer } from '../shared/received.js';
 import type { MqttClientLike, MqttPublishOptionsLike } from './types.js';
 
@@ -30,6 +31,7 @@ const PERMANENT_REASONS = new Set([0x87, 0x90, 0x95, 0x99]);
  */
 export function createMqttProducer(options: MqttProducerOptions): MqttProducer {
   checkObject(options, 'createMqttProducer');
+  rejectUnknownOptions<MqttProducerOptions>(options, { ...PUBLISH_OPTION_KEYS, client: true, topic: true, qos: true });
   const { client } = options;
   if (typeof client?.publishAsync !== 'function') throw invalidOption('client', client, 'must be an mqtt.js client (mqtt 5 or later)');
   const topicOf = optionalFunction<(m: OutboxMessage) => string>('topic', options.topic) ?? ((m) => m.topic);

@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
@@ -24,6 +25,7 @@ const RESERVED = new Set([MSG_ID_HEADER, HEADER.topic, HEADER.key, CONTENT_TYPE_
  */
 export async function consumeJetStream(options: JetStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeJetStream');
+  rejectUnknownOptions<JetStreamConsumerOptions>(options, { consumer: true, handler: true, maxMessages: true, retryDelayMs: true, onError: true });
   const { consumer, onError } = options;
   if (typeof consumer?.consume !== 'function') throw invalidOption('consumer', consumer, 'must be a JetStream consumer (js.consumers.get(...))');
   const handler = requiredFunction<MessageHandler>('handler', options.handler);

@@ -1,9 +1,10 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
+import { checkObject, optionalFunction, PUBLISH_OPTION_KEYS, type PublishOptions, requiredFunction, resolvePublishOptions } from '../shared/options.js';
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
 import { markUnavailable, notSent, publishFailure } from '../shared/failures.js';
 import { publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
-import { checkObject, optionalFunction, requiredFunction, resolvePublishOptions, type PublishOptions } from '../shared/options.js';
 import { HEADER } from '../shared/received.js';
 import { connectionWatch } from './connection.js';
 import type { JetStreamPublisherLike, NatsHeadersLike, NatsStatusLike } from './types.js';
@@ -34,6 +35,7 @@ export const CONTENT_TYPE_HEADER = 'Content-Type';
  */
 export function createNatsProducer(options: NatsProducerOptions): NatsProducer {
   checkObject(options, 'createNatsProducer');
+  rejectUnknownOptions<NatsProducerOptions>(options, { ...PUBLISH_OPTION_KEYS, js: true, headers: true, subject: true, connection: true });
   const { js } = options;
   if (typeof js?.publish !== 'function') throw invalidOption('js', js, 'must be a JetStream client (jetstream(nc))');
   const newHeaders = requiredFunction<() => NatsHeadersLike>('headers', options.headers);

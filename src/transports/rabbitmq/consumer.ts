@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import { invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { HEADER, ownHeaders, safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
@@ -26,6 +27,7 @@ const RESERVED = new Set([HEADER.key]);
  */
 export async function consumeRabbitMq(options: RabbitMqConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRabbitMq');
+  rejectUnknownOptions<RabbitMqConsumerOptions>(options, { channel: true, queue: true, handler: true, prefetch: true, retryDelayMs: true, onError: true });
   const { channel, queue, onError } = options;
   if (typeof channel?.consume !== 'function') throw invalidOption('channel', channel, 'must be an amqplib channel');
   if (typeof queue !== 'string' || queue.length === 0) throw invalidOption('queue', queue, 'must be a non-empty string');

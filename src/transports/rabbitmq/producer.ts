@@ -1,10 +1,11 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
+import { checkObject, optionalFunction, type PerMessage, perMessageString, PUBLISH_OPTION_KEYS, type PublishOptions, resolvePublishOptions } from '../shared/options.js';
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
 import { withDeadline } from '../shared/deadline.js';
 import { notSent, publishFailure, unavailable } from '../shared/failures.js';
 import { failChainHeads, publishInKeyOrder, type KeyedPlan } from '../shared/keyed.js';
-import { checkObject, optionalFunction, perMessageString, resolvePublishOptions, type PerMessage, type PublishOptions } from '../shared/options.js';
 import { HEADER, payloadBuffer } from '../shared/received.js';
 import type { AmqpPublishProperties, ConfirmChannelLike, ReturnedMessageLike } from './types.js';
 
@@ -34,6 +35,7 @@ const MAX_SHORT_STRING = 255;
  */
 export function createRabbitMqProducer(options: RabbitMqProducerOptions): RabbitMqProducer {
   checkObject(options, 'createRabbitMqProducer');
+  rejectUnknownOptions<RabbitMqProducerOptions>(options, { ...PUBLISH_OPTION_KEYS, channel: true, exchange: true, routingKey: true, persistent: true });
   const { channel } = options;
   if (typeof channel !== 'function' && typeof (channel as ConfirmChannelLike | null)?.publish !== 'function') {
     throw invalidOption('channel', channel, 'must be an amqplib confirm channel or a function returning one');

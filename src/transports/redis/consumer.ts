@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
 import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
 import { safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
@@ -35,6 +36,7 @@ type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
  */
 export async function consumeRedisStream(options: RedisStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRedisStream');
+  rejectUnknownOptions<RedisStreamConsumerOptions>(options, { redis: true, stream: true, group: true, consumer: true, handler: true, createGroup: true, count: true, blockMs: true, retryDelayMs: true, deadLetterStream: true, onError: true });
   const { redis, stream, group, consumer, onError } = options;
   if (typeof redis?.callBuffer !== 'function') throw invalidOption('redis', redis, 'must be an ioredis client');
   for (const [field, value] of [['stream', stream], ['group', group], ['consumer', consumer]] as const) {

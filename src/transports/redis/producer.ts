@@ -1,3 +1,4 @@
+import { rejectUnknownOptions } from '../../core/option-keys.js';
 import { invalidOption, isPermanent, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceFailure, ProduceResult } from '../../core/producer.js';
@@ -28,6 +29,7 @@ export interface RedisProducer {
  */
 export function createRedisProducer(options: RedisProducerOptions): RedisProducer {
   checkObject(options, 'createRedisProducer');
+  rejectUnknownOptions<RedisProducerOptions>(options, { publishTimeoutMs: true, redis: true, stream: true, maxLen: true });
   const { redis } = options;
   if (typeof redis?.pipeline !== 'function') throw invalidOption('redis', redis, 'must be an ioredis client');
   const streamOf = perMessageString('stream', options.stream, (m) => m.topic);

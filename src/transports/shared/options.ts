@@ -1,3 +1,4 @@
+import type { OptionKeys } from '../../core/option-keys.js';
 import { invalidOption } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 
@@ -15,6 +16,9 @@ export interface PublishOptions {
   /** Keys (and unkeyed messages) published in parallel within one batch. */
   maxInFlight?: number;
 }
+
+/** For each producer's list of known option keys (see rejectUnknownOptions). */
+export const PUBLISH_OPTION_KEYS: OptionKeys<PublishOptions> = { publishTimeoutMs: true, maxInFlight: true };
 
 export interface ResolvedPublishOptions {
   readonly publishTimeoutMs: number;
