@@ -25,6 +25,8 @@ export interface Observations {
   history: readonly HistoryEntry[];
   /** Every delivery the sink (or the broker consumer) recorded, in the order it recorded them. */
   deliveries: readonly Receipt[];
+  /** What left the relays, with the relays' times: the sink itself for a file, the relays' publish log for a broker. */
+  published: readonly Receipt[];
   /** Effect counts per message id; undefined when no inbox consumer ran. */
   effects: ReadonlyMap<string, number> | undefined;
   /** Outbox rows still waiting (neither delivered nor dead). */

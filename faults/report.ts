@@ -1,7 +1,8 @@
 import type { Figures } from './checker.js';
+import type { RowFigures } from './scenarios/row-figures.js';
 
 /** One line of the report: a scenario on one store (and sink). */
-export interface ScenarioRow extends Figures {
+export interface ScenarioRow extends Figures, RowFigures {
   name: string;
   scenario: string;
   store: string;
@@ -18,15 +19,23 @@ export interface Report {
   duration_ms: number;
   machine: { node: string; cpus: number; platform: string };
   scenarios: ScenarioRow[];
-  /** Rows whose must-be-zero figures are not all zero. */
+  /** Broken must-be figures (see failuresOf), and scenarios that failed outright. */
   failures: string[];
 }
 
 /** Figures that must be zero in every scenario: the guarantees of design.md. */
 export const MUST_BE_ZERO = ['lost', 'phantom', 'stuck', 'effect_duplicates', 'order_violations', 'early_deliveries'] as const;
 
+/**
+ * Every broken must-be of a row: a must-be-zero figure that is not; a stall above its bound
+ * (liveness, guarantee 7); connections still checked out of a relay's pool once it stopped.
+ */
 export function failuresOf(rows: readonly ScenarioRow[]): string[] {
-  return rows.flatMap((r) => MUST_BE_ZERO.filter((f) => r[f] !== 0).map((f) => `${r.name}: ${f} = ${r[f]}`));
+  return rows.flatMap((r) => [
+    ...MUST_BE_ZERO.filter((f) => r[f] !== 0).map((f) => `${r.name}: ${f} = ${r[f]}`),
+    ...(r.stall_bound_ms !== null && r.stall_ms > r.stall_bound_ms ? [`${r.name}: stall ms = ${r.stall_ms} > bound ${r.stall_bound_ms}`] : []),
+    ...(r.checked_out !== null && r.checked_out !== 0 ? [`${r.name}: checked out = ${r.checked_out}`] : []),
+  ]);
 }
 
 const COLUMNS: [string, (r: ScenarioRow) => string][] = [
@@ -41,6 +50,11 @@ const COLUMNS: [string, (r: ScenarioRow) => string][] = [
   ['order', (r) => String(r.order_violations)],
   ['early', (r) => String(r.early_deliveries)],
   ['dead', (r) => String(r.dead_letters)],
+  ['stall ms', (r) => String(r.stall_ms)],
+  ['bound ms', (r) => (r.stall_bound_ms === null ? '-' : String(r.stall_bound_ms))],
+  ['checked out', (r) => (r.checked_out === null ? '-' : String(r.checked_out))],
+  ['rss +MB', (r) => (r.rss_growth_mb === null ? '-' : String(r.rss_growth_mb))],
+  ['loop ms', (r) => (r.loop_delay_ms === null ? '-' : String(r.loop_delay_ms))],
   ['detect ms', (r) => (r.detect_ms === null ? '-' : String(r.detect_ms))],
   ['recover ms', (r) => (r.recover_ms === null ? '-' : String(r.recover_ms))],
   ['time s', (r) => (r.duration_ms / 1000).toFixed(1)],
@@ -63,7 +77,7 @@ export function renderTables(report: Report): string {
     if (notes.length > 0) out.push('', ...notes);
     out.push('');
   }
-  const verdict = report.failures.length === 0 ? 'every must-be-zero figure is zero' : `FAILED:\n${report.failures.map((f) => `- ${f}`).join('\n')}`;
+  const verdict = report.failures.length === 0 ? 'every must-be figure holds' : `FAILED:\n${report.failures.map((f) => `- ${f}`).join('\n')}`;
   out.push(`${report.tier} tier, ${(report.duration_ms / 1000).toFixed(0)} s, node ${report.machine.node}, ${report.machine.cpus} cpus: ${verdict}`, '');
   return out.join('\n');
 }

@@ -2,7 +2,10 @@
  * What the harness hands its child processes, as plain JSON on the command line. A child opens
  * the same database, tables and sink as the harness from this alone.
  */
-export type StoreKind = 'postgres-lock' | 'postgres-lease' | 'sqlite' | 'mysql';
+export type StoreKind = 'postgres-lock' | 'postgres-lease' | 'sqlite' | 'mysql' | 'mysql-lock';
+
+/** MariaDB, in lease mode (`mysql`, the store's default) or lock mode (`mysql-lock`). */
+export const isMysql = (k: StoreKind): k is 'mysql' | 'mysql-lock' => k === 'mysql' || k === 'mysql-lock';
 
 export interface TargetConfig {
   kind: StoreKind;
@@ -53,6 +56,19 @@ export interface RelayConfig {
   clockRate: number;
   /** Report memory every second on stdout. */
   reportMemory: boolean;
+  /** Heads of some keys fail on purpose (see misbehave.ts). */
+  heads?: HeadFaults;
+  /** Batches holding a `hostile-<mode>-` key get a hostile answer (see misbehave.ts). */
+  hostile?: { lateMs: number };
+  /** A broker sink also logs what the broker confirmed here, with the relay's time (file sinks are that log). */
+  publishedLog?: string;
+}
+
+export interface HeadFaults {
+  /** A key with this prefix: its first message (v 1) fails its first `times` attempts (retried with backoff). */
+  backoff?: { prefix: string; times: number };
+  /** A key with this prefix: its first message is refused permanently (dead at once) until `marker` exists, then fails `times` attempts. */
+  dead?: { prefix: string; marker: string; times: number };
 }
 
 export interface WriterConfig {

@@ -25,6 +25,8 @@ export interface ChildHandle {
   /** Resolves with the exit code (or signal name) once the process is gone. */
   readonly exited: Promise<number | string>;
   readonly running: boolean;
+  /** When the process exited (wall-clock ms), once it has. */
+  readonly exitedAt: number | undefined;
   /** True when `stop()` had to SIGKILL it. */
   readonly forced: boolean;
   kill(signal: NodeJS.Signals): void;
@@ -59,9 +61,11 @@ export function startChild(kind: 'writer' | 'relay' | 'consumer', name: string, 
   let code: number | string | undefined;
   let lastProgress: ChildEvent | undefined;
   let forced = false;
+  let exitedAt: number | undefined;
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (c, signal) => {
       code = c ?? signal ?? -1;
+      exitedAt = Date.now();
       live.delete(child);
       resolve(code);
     });
@@ -79,6 +83,9 @@ export function startChild(kind: 'writer' | 'relay' | 'consumer', name: string, 
     },
     get forced() {
       return forced;
+    },
+    get exitedAt() {
+      return exitedAt;
     },
     kill(signal) {
       if (code === undefined) child.kill(signal);

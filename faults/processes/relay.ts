@@ -4,11 +4,13 @@
  * asked. It reports on stdout (see protocol.ts) and stops cleanly on SIGTERM.
  */
 import { createRelay, systemClock, type Clock, type RelayEvent } from '../../src/core/index.js';
-import { errorText } from '../util.js';
-import { parseConfig, type RelayConfig } from './config.js';
+import { errorText, sleep } from '../util.js';
+import { isMysql, parseConfig, type RelayConfig } from './config.js';
 import { createFailpoints } from './failpoints.js';
+import { headVerdict, hostile } from './misbehave.js';
 import { emit } from './protocol.js';
-import { openSink, refusing } from './sinks.js';
+import { watchResources } from './resources.js';
+import { logged, openSink, refusing } from './sinks.js';
 import { openMysqlPool, openPgPool, openSqlite, openStore, type AnyStore } from './targets.js';
 import { wrapPgPool, wrapProducer, wrapSqlite, wrapStore, type StoreActivity } from './wrap.js';
 
@@ -25,23 +27,27 @@ const clock: Clock = {
 
 let store: AnyStore;
 let close: () => Promise<void>;
+let pool: unknown;
 const activity: StoreActivity = { claiming: false, settling: undefined };
 if (kind === 'sqlite') {
   const db = openSqlite(cfg.target.file!);
   const wrapped = wrapSqlite(db, fp, activity);
   store = wrapStore(await openStore(cfg.target, wrapped, clock), fp, { claimPoint: true, settlePoint: false, activity });
   close = async () => void db.close();
-} else if (kind === 'mysql') {
-  const pool = openMysqlPool(cfg.target, cfg.concurrency + 2);
-  store = wrapStore(await openStore(cfg.target, pool), fp, { claimPoint: true, settlePoint: true, activity });
-  close = () => pool.end();
+} else if (isMysql(kind)) {
+  const mysqlPool = openMysqlPool(cfg.target, cfg.concurrency + 2);
+  pool = mysqlPool;
+  store = wrapStore(await openStore(cfg.target, mysqlPool), fp, { claimPoint: true, settlePoint: true, activity });
+  close = () => mysqlPool.end();
 } else {
-  const pool = openPgPool(cfg.target, cfg.concurrency + 2);
-  store = wrapStore(await openStore(cfg.target, wrapPgPool(pool, fp, activity)), fp, { claimPoint: false, settlePoint: false, activity });
-  close = () => pool.end();
+  const pgPool = openPgPool(cfg.target, cfg.concurrency + 2);
+  pool = pgPool;
+  store = wrapStore(await openStore(cfg.target, wrapPgPool(pgPool, fp, activity)), fp, { claimPoint: false, settlePoint: false, activity });
+  close = () => pgPool.end();
 }
 
 const sink = await openSink(cfg.sink, cfg.name);
+const publish = cfg.publishedLog ? logged(sink.produce, cfg.publishedLog, cfg.name) : sink.produce;
 
 // Events are counted, and the rare ones reported, so the harness can tell when a fault was noticed.
 const counts: Record<string, number> = {};
@@ -49,6 +55,8 @@ const reported = new Set(['batch.expired', 'settle.failed', 'claim.failed', 'pro
 const lastReport = new Map<string, number>();
 const onEvent = (e: RelayEvent) => {
   counts[e.type] = (counts[e.type] ?? 0) + 1;
+  // Every failure, unthrottled: a failed message is in backoff, so the liveness check leaves it out.
+  if (e.type === 'message.failed' || e.type === 'message.dead') emit({ ev: 'failed', id: e.id });
   if (e.type === 'batch.settled' && e.lost > 0) counts.lostClaims = (counts.lostClaims ?? 0) + e.lost;
   if (!reported.has(e.type)) return;
   const now = Date.now();
@@ -60,7 +68,7 @@ const onEvent = (e: RelayEvent) => {
 
 const relay = createRelay({
   store,
-  producer: wrapProducer(refusing(sink.produce), fp),
+  producer: wrapProducer(hostile(refusing(publish, headVerdict(cfg.heads)), cfg.hostile), fp),
   owner: cfg.name,
   batchSize: cfg.batchSize,
   concurrency: cfg.concurrency,
@@ -80,18 +88,24 @@ if (cfg.reportMemory) {
   setInterval(() => emit({ ev: 'memory', rss: process.memoryUsage().rss, heap: process.memoryUsage().heapUsed }), 1000).unref();
 }
 
+const resources = watchResources(pool);
 relay.start();
 emit({ ev: 'ready' });
+
+/** How long a clean stop may take before the relay counts as wedged (and stops anyway). */
+const STOP_WAIT_MS = 5000;
 
 let stopping = false;
 process.on('SIGTERM', () => {
   if (stopping) return;
   stopping = true;
   void (async () => {
-    await relay.stop();
-    await sink.close().catch(() => {});
-    await close().catch(() => {});
-    emit({ ev: 'stopped', counts });
+    const stoppedInTime = await Promise.race([relay.stop().then(() => true), sleep(STOP_WAIT_MS).then(() => false)]);
+    // Read before the pool closes: what the stopped relay still holds is a leak.
+    const report = resources.report();
+    emit({ ev: 'stopped', counts, resources: report, stoppedInTime });
+    // A pool with a connection still out would wait for it forever: the figure above tells.
+    await Promise.race([Promise.all([sink.close().catch(() => {}), close().catch(() => {})]), sleep(2000)]);
     process.exit(0);
   })();
 });

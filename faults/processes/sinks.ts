@@ -22,9 +22,10 @@ export function readPayload(m: OutboxMessage): WorkPayload | undefined {
 /**
  * The destination refuses poison (retried until dead) and malformed payloads (dead at once), as a
  * broker's schema check or a webhook's 400 would; a key's later messages are then not attempted.
- * Everything else goes to `publish`, in batch order.
+ * Everything else goes to `publish`, in batch order, unless `verdict` fails it (a scenario's
+ * misbehaving destination).
  */
-export function refusing(publish: Produce): Produce {
+export function refusing(publish: Produce, verdict: (m: OutboxMessage) => Error | undefined = () => undefined): Produce {
   return async (messages, context) => {
     const failed: ProduceFailure[] = [];
     const blocked = new Set<string>();
@@ -32,7 +33,7 @@ export function refusing(publish: Produce): Produce {
     for (const m of messages) {
       if (m.key !== null && blocked.has(m.key)) continue;
       const p = readPayload(m);
-      const error = !p ? new PermanentFailure(`message ${m.id} has no readable payload`) : p.poison ? new Error(`message ${m.id} is poison`) : undefined;
+      const error = !p ? new PermanentFailure(`message ${m.id} has no readable payload`) : p.poison ? new Error(`message ${m.id} is poison`) : verdict(m);
       if (error) {
         failed.push({ id: m.id, error });
         if (m.key !== null) blocked.add(m.key);
@@ -59,6 +60,22 @@ export function fileSink(path: string, by: string): Sink {
       return { ok: messages.map((m) => m.id) };
     },
     close: async () => {},
+  };
+}
+
+/** Logs what `publish` confirmed, with the relay's time: a broker sink's own record of what left the relay. */
+export function logged(publish: Produce, path: string, by: string): Produce {
+  return async (messages, context) => {
+    const result = await publish(messages, context);
+    const ok = new Set(result ? result.ok : messages.map((m) => m.id));
+    const now = Date.now();
+    let text = '';
+    for (const m of messages) {
+      const p = ok.has(m.id) ? readPayload(m) : undefined;
+      if (p) text += `${JSON.stringify({ id: m.id, key: p.key, v: p.v, by, t: now } satisfies Receipt)}\n`;
+    }
+    if (text) appendFileSync(path, text);
+    return result;
   };
 }
 

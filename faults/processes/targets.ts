@@ -5,7 +5,7 @@ import type { Clock } from '../../src/core/index.js';
 import type { OutboxStore } from '../../src/core/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
-import { tables, type TargetConfig } from './config.js';
+import { isMysql, tables, type TargetConfig } from './config.js';
 
 /** Connections of one process to the run's database. Errors of idle connections never crash it. */
 export function openPgPool(t: TargetConfig, max: number): pg.Pool {
@@ -39,9 +39,9 @@ export async function openStore(t: TargetConfig, handle: unknown, clock?: Clock)
   if (t.kind === 'sqlite') {
     return createSqliteStore({ db: handle as Database.Database, table, claimTimeoutMs, ...(clock ? { clock } : {}) });
   }
-  if (t.kind === 'mysql') {
+  if (isMysql(t.kind)) {
     const { createMysqlStore } = await import('../../src/stores/mysql/index.js');
-    return createMysqlStore({ pool: handle as mysql.Pool, table, claimTimeoutMs });
+    return createMysqlStore({ pool: handle as mysql.Pool, table, claimTimeoutMs, claimMode: t.kind === 'mysql-lock' ? 'lock' : 'lease' });
   }
   const claimMode = t.kind === 'postgres-lock' ? 'lock' : 'lease';
   return createPostgresStore({ pool: handle as pg.Pool, table, claimMode, claimTimeoutMs, queryTimeoutMs: 5000 });

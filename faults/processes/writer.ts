@@ -8,7 +8,7 @@
 import { appendFileSync } from 'node:fs';
 import { createOutbox, uuidv7, type MessageInput } from '../../src/core/index.js';
 import { seeded, sleep } from '../util.js';
-import { parseConfig, tables, type WorkPayload, type WriterConfig } from './config.js';
+import { isMysql, parseConfig, tables, type WorkPayload, type WriterConfig } from './config.js';
 import { emit } from './protocol.js';
 import { openMysqlPool, openPgPool, openSqlite, openStore } from './targets.js';
 
@@ -173,6 +173,6 @@ async function runSqlite(): Promise<void> {
 
 emit({ ev: 'ready' });
 const kind = cfg.target.kind;
-await (kind === 'sqlite' ? runSqlite() : kind === 'mysql' ? runMysql() : runPostgres());
+await (kind === 'sqlite' ? runSqlite() : isMysql(kind) ? runMysql() : runPostgres());
 emit({ ev: 'done', attempted });
 process.exit(0);

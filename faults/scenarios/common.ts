@@ -1,16 +1,17 @@
 import { checkRun, explainLost } from '../checker.js';
 import { progress } from '../log.js';
-import type { FailpointSpec, StoreKind } from '../processes/config.js';
+import { isMysql, type FailpointSpec, type StoreKind } from '../processes/config.js';
 import type { ChildEvent, ChildHandle } from '../processes/handle.js';
 import type { ScenarioRow } from '../report.js';
 import { faultTiming, firstDeliveries, type FaultRecord } from '../timing.js';
 import { withTimeout } from '../util.js';
 import { World, type WorldOptions } from '../world/world.js';
+import { rowFigures } from './row-figures.js';
 import type { ScenarioContext } from './types.js';
 
 /** Builds a world on `kind`, runs `body`, and always tears the world down. */
 export async function withWorld<T>(ctx: ScenarioContext, o: Omit<WorldOptions, 'dir' | 'server'> & { server?: WorldOptions['server'] }, body: (w: World) => Promise<T>): Promise<T> {
-  const server = o.server ?? (o.kind === 'sqlite' ? undefined : o.kind === 'mysql' ? await ctx.mariadb() : await ctx.postgres());
+  const server = o.server ?? (o.kind === 'sqlite' ? undefined : isMysql(o.kind) ? await ctx.mariadb() : await ctx.postgres());
   const world = new World({ ...o, server, dir: ctx.dir(o.label) });
   try {
     await world.setup();
@@ -28,6 +29,8 @@ export interface SummaryInput {
   notes?: string[];
   /** Faults whose timing is measured on the consumer, not on deliveries. */
   timings?: { detectMs: number | null; recoverMs: number | null }[];
+  /** False for throughput rows (a large backlog drains at its own pace): stall is measured, not bound. */
+  stallBound?: boolean;
 }
 
 /** Observes the world's end state and turns it into a report row. */
@@ -50,12 +53,13 @@ export async function summarize(w: World, s: SummaryInput): Promise<ScenarioRow>
     store: s.store,
     trials: s.trials,
     ...figures,
+    ...rowFigures(w, o, notes, s.stallBound ?? true),
     detect_ms: max(timings.map((t) => t.detectMs)),
     recover_ms: max(timings.map((t) => t.recoverMs)),
     duration_ms: Date.now() - s.started,
     notes,
   };
-  progress(`${row.name}: committed ${row.committed}, delivered ${row.delivered}, lost ${row.lost}, phantom ${row.phantom}, stuck ${row.stuck}, order ${row.order_violations}, effect dup ${row.effect_duplicates}, early ${row.early_deliveries}, sink dup ${row.sink_duplicates}`);
+  progress(`${row.name}: committed ${row.committed}, delivered ${row.delivered}, lost ${row.lost}, phantom ${row.phantom}, stuck ${row.stuck}, order ${row.order_violations}, effect dup ${row.effect_duplicates}, early ${row.early_deliveries}, sink dup ${row.sink_duplicates}, stall ${row.stall_ms} ms (bound ${row.stall_bound_ms ?? '-'}), checked out ${row.checked_out ?? '-'}`);
   return row;
 }
 

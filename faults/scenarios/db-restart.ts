@@ -1,5 +1,5 @@
 import { progress } from '../log.js';
-import type { StoreKind } from '../processes/config.js';
+import { isMysql, type StoreKind } from '../processes/config.js';
 import { sleep } from '../util.js';
 import { finish, summarize, withWorld, writerLoad } from './common.js';
 import { bySize, scaled, type Scenario, type ScenarioContext } from './types.js';
@@ -30,7 +30,7 @@ export const dbRestart: Scenario = {
     const faults: DbFault[] = ctx.tier === 'smoke' ? ['crash'] : ['crash', 'restart', 'freeze'];
     const kinds = ctx.stores.filter((k) => k !== 'sqlite');
     for (const kind of ctx.tier === 'smoke' ? kinds.slice(0, 1) : kinds) {
-      const server = kind === 'mysql' ? await ctx.mariadb() : await ctx.postgres();
+      const server = isMysql(kind) ? await ctx.mariadb() : await ctx.postgres();
       for (const fault of faults) rows.push(await restartOn(ctx, kind, fault, server));
     }
     return rows;

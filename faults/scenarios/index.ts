@@ -1,9 +1,11 @@
 import { backlog } from './backlog.js';
+import { blockedHeads } from './blocked-heads.js';
 import { brokerOutage } from './broker-outage.js';
 import { clockSkew } from './clock-skew.js';
 import { dbRestart } from './db-restart.js';
 import { failpointActions } from './failpoint-actions.js';
 import { horizon } from './horizon.js';
+import { hostileProducers } from './hostile-producers.js';
 import { malformed } from './malformed.js';
 import { network } from './network.js';
 import { poison } from './poison.js';
@@ -12,4 +14,4 @@ import { relayKill } from './relay-kill.js';
 import type { Scenario } from './types.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [relayKill, race, failpointActions, dbRestart, network, brokerOutage, horizon, clockSkew, poison, malformed, backlog];
+export const SCENARIOS: readonly Scenario[] = [relayKill, race, failpointActions, dbRestart, network, brokerOutage, horizon, clockSkew, poison, malformed, blockedHeads, hostileProducers, backlog];

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { tables, type StoreKind } from '../processes/config.js';
+import { isMysql, tables, type StoreKind } from '../processes/config.js';
 import { sleep } from '../util.js';
 import type { World } from '../world/world.js';
 import { finish, summarize, withWorld, writerLoad } from './common.js';
@@ -87,7 +87,7 @@ async function insertBad(w: World, round: number): Promise<void> {
     const id = randomUUID();
     w.handmade.add(id);
     const values = [id, r.topic, r.key, r.payload, r.contentType, r.headers, r.attempts];
-    if (w.kind === 'mysql') {
+    if (isMysql(w.kind)) {
       await w.mysql.query(`INSERT INTO \`${t}\` (id, topic, \`key\`, payload, content_type, headers, attempts, created_at, available_at) VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(6), UTC_TIMESTAMP(6))`, values);
     }
     else await w.pool.query(`INSERT INTO "${t}" (id, topic, key, payload, content_type, headers, attempts) VALUES ($1, $2, $3, $4, $5, $6, $7)`, values);

@@ -1,4 +1,4 @@
-import type { StoreKind } from '../processes/config.js';
+import { isMysql, type StoreKind } from '../processes/config.js';
 import { sleep } from '../util.js';
 import { finish, isPostgres, summarize, withWorld } from './common.js';
 import { bySize, scaled, type Scenario, type ScenarioContext } from './types.js';
@@ -34,7 +34,7 @@ async function raceOn(ctx: ScenarioContext, kind: StoreKind) {
       transactions: 10_000_000,
       durationMs: seconds * 1000,
       rollbackRate: 0.1,
-      commitDelayRate: isPostgres(kind) || kind === 'mysql' ? 0.2 : 0,
+      commitDelayRate: isPostgres(kind) || isMysql(kind) ? 0.2 : 0,
       commitDelayMaxMs: 100,
       delayedRate: 0.05,
       delayMs: 300,

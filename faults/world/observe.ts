@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { Committed, HistoryEntry, Observations } from '../checker.js';
-import { tables, type Receipt } from '../processes/config.js';
+import { isMysql, tables, type Receipt } from '../processes/config.js';
 import type { World } from './world.js';
 
 const lines = <T>(path: string): T[] =>
@@ -43,7 +43,7 @@ export async function readObservations(w: World, histories: readonly string[], e
   let dead: string[];
   let deadAt: Map<string, number>;
   let effects: Map<string, number> | undefined;
-  if (w.kind === 'sqlite' || w.kind === 'mysql') {
+  if (w.kind === 'sqlite' || isMysql(w.kind)) {
     if (w.kind === 'sqlite') {
       committed = (w.sqlite.prepare(`${biz}"${t.biz}"`).all() as BizRow[]).map(toCommitted);
       const rows = w.sqlite.prepare(`SELECT id, dead_at AS at FROM "${t.outbox}" WHERE dead_at IS NOT NULL`).all() as DeadRow[];
@@ -67,10 +67,12 @@ export async function readObservations(w: World, histories: readonly string[], e
     effects = w.consumer ? new Map(eff.map((r) => [r.id, Number(r.n)])) : undefined;
   }
   const deliveries = w.sink.kind === 'file' ? lines<Receipt>(w.sink.path) : lines<Receipt>(`${w.o.dir}/${w.prefix}.received`);
+  const published = w.sink.kind === 'file' ? deliveries : lines<Receipt>(w.publishedLog);
   return {
     committed,
     history: histories.flatMap((h) => lines<HistoryEntry>(h)),
     deliveries,
+    published,
     effects,
     pending: await w.pendingIds(),
     dead,

@@ -5,11 +5,12 @@ import type mysql from 'mysql2/promise';
 import type pg from 'pg';
 import { createPostgresInbox } from '../../src/stores/postgres/index.js';
 import { createSqliteInbox } from '../../src/stores/sqlite/index.js';
+import type { Interval } from '../liveness.js';
 import type { FaultRecord } from '../timing.js';
 import type { ConsumerConfig, FailpointSpec, RelayConfig, SinkConfig, StoreKind, TargetConfig, WriterConfig } from '../processes/config.js';
-import { tables } from '../processes/config.js';
+import { isMysql, tables } from '../processes/config.js';
 import { startChild, type ChildEvent, type ChildHandle } from '../processes/handle.js';
-import { effectsFile, openMysqlPool, openPgPool, openSqlite, openStore } from '../processes/targets.js';
+import { effectsFile, openMysqlPool, openPgPool, openSqlite, openStore, type AnyStore } from '../processes/targets.js';
 import { uniqueName, waitAtMost } from '../util.js';
 import { readObservations } from './observe.js';
 import { prepareSink } from './sink-setup.js';
@@ -44,9 +45,14 @@ export type WriterOverrides = Partial<Omit<WriterConfig, 'target' | 'history' | 
  */
 export class World {
   readonly prefix = uniqueName('f');
+  readonly createdAt = Date.now();
   readonly faults: FaultRecord[] = [];
   readonly relays: ChildHandle[] = [];
   readonly writers: ChildHandle[] = [];
+  /** What each relay was started with: the stall bound is derived from it. */
+  readonly relayConfigs: RelayConfig[] = [];
+  /** Times nothing could be delivered whatever the relays did (a scenario's own outages, beyond `faults`). */
+  readonly outages: Interval[] = [];
   consumer: ChildHandle | undefined;
   handmade = new Set<string>();
   readonly sink: SinkConfig;
@@ -96,7 +102,7 @@ export class World {
       createSqliteTables(this.sqlite, this.#effects, this.prefix, keys);
       await (await openStore(t, this.sqlite)).migrate();
       await createSqliteInbox({ db: this.#effects, table: tables(this.prefix).inbox }).migrate();
-    } else if (this.kind === 'mysql') {
+    } else if (isMysql(this.kind)) {
       await createMysqlTables(this.mysql, this.prefix, keys);
       await (await openStore(t, this.mysql)).migrate();
       this.#effects = openSqlite(effectsFile({ ...t, file: join(this.o.dir, `${this.prefix}.db`) }));
@@ -157,8 +163,10 @@ export class World {
       skewMs: 0,
       clockRate: 1,
       reportMemory: false,
+      ...(this.sink.kind === 'file' ? {} : { publishedLog: this.publishedLog }),
       ...rest,
     };
+    this.relayConfigs.push(cfg);
     const h = this.#track(startChild('relay', name, cfg, onEvent));
     this.relays.push(h);
     return h;
@@ -191,7 +199,7 @@ export class World {
     const outbox = tables(this.prefix).outbox;
     const where = 'processed_at IS NULL AND dead_at IS NULL';
     if (this.kind === 'sqlite') return (this.sqlite.prepare(`SELECT id FROM "${outbox}" WHERE ${where}`).all() as { id: string }[]).map((r) => r.id);
-    if (this.kind === 'mysql') {
+    if (isMysql(this.kind)) {
       const [rows] = await this.mysql.query(`SELECT id FROM \`${outbox}\` WHERE ${where}`);
       return (rows as { id: string }[]).map((r) => r.id);
     }
@@ -222,6 +230,25 @@ export class World {
     // Pending first: relays append to the sink before they acknowledge, so once nothing is
     // pending the sink holds every delivery, and the consumer can be compared with it.
     return waitAtMost(async () => (await waiting()) === 0 && (await this.consumerCaughtUp()), timeoutMs, 100);
+  }
+
+  /** Where relays publishing to a broker log what the broker confirmed. */
+  get publishedLog(): string {
+    return join(this.o.dir, `${this.prefix}.published`);
+  }
+
+  /** A history file written by the scenario itself (rows it committed outside the writers). */
+  addHistory(path: string): void {
+    this.#histories.push(path);
+  }
+
+  hasHistory(path: string): boolean {
+    return this.#histories.includes(path);
+  }
+
+  /** The run's outbox store over the harness's own connection (for requeueing dead letters). */
+  async store(): Promise<AnyStore> {
+    return openStore(this.target(), this.kind === 'sqlite' ? this.sqlite : isMysql(this.kind) ? this.mysql : this.pool);
   }
 
   async observe(): Promise<Observations> {
