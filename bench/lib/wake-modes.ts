@@ -63,7 +63,8 @@ export async function startWakeRig(db: BenchDatabase, mode: WakeMode, writers: n
   }
 
   const store = await makeStore(writerPool, table, { notify: mode === 'txbox_watch' });
-  const relayStore = await makeStore(relayPool, table);
+  // The relay LISTENs only on a store that notifies.
+  const relayStore = await makeStore(relayPool, table, { notify: mode === 'txbox_watch' });
   const outbox = createOutbox({ store });
   const relay = createRelay({
     // Its own pool, so claims never queue behind writers for a connection; in nudge mode it hears

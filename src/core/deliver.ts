@@ -1,7 +1,8 @@
 import { backoffDelay } from './backoff.js';
 import { TxboxError } from './errors.js';
-import type { RelayEventListener } from './events.js';
+import { safeEmitter, type RelayEventListener } from './events.js';
 import { malformedReason, type OutboxMessage } from './message.js';
+import { checkProduceResult } from './producer.js';
 import type { ResolvedRelayOptions } from './relay-options.js';
 import { planSettlement, type ProduceOutcome } from './settlement.js';
 import type { ClaimedBatch, Settlement, SettleResult } from './store.js';
@@ -22,34 +23,63 @@ export interface BatchReport {
   readonly hasMore: boolean;
 }
 
-/** Produces one claimed batch with a deadline, then acknowledges what was published. Never throws. */
+/**
+ * Produces one claimed batch with a deadline, then acknowledges what was published. Never throws,
+ * and whatever throws inside (the producer, planning, a listener, the clock) the batch is handed
+ * to the store exactly once: settled, or released when the relay could not decide. A claim left
+ * unsettled would hold its rows, and in lock mode a pooled connection, until the claim timeout.
+ */
 export async function deliverBatch(
   o: ResolvedRelayOptions,
   batch: ClaimedBatch,
   /** When the claim was requested: the earliest its lease or transaction can have begun. */
   claimedAt: number,
   claimMs: number,
+  listener: RelayEventListener,
+): Promise<BatchReport> {
+  const emit = safeEmitter(listener);
+  let handed = false;
+  const settle = (settlement: Settlement) => {
+    handed = true;
+    return settleWithRetries(o, batch, settlement, emit);
+  };
+  try {
+    return await produceAndSettle(o, batch, claimedAt, claimMs, emit, settle);
+  } catch (error) {
+    const released = batch.messages.map((m) => m.id);
+    const { lost } = handed ? { lost: 0 } : await settle({ delivered: [], failed: [], released });
+    // Reported as a producer failure so the worker backs off instead of spinning on the fault.
+    const counts = { delivered: 0, failed: 0, released: handed ? 0 : released.length - lost, dead: 0, lost };
+    return report(batch, { ...counts, producerThrew: true, producerError: error, unreachable: false });
+  }
+}
+
+async function produceAndSettle(
+  o: ResolvedRelayOptions,
+  batch: ClaimedBatch,
+  claimedAt: number,
+  claimMs: number,
   emit: RelayEventListener,
+  settle: (settlement: Settlement) => Promise<SettleResult>,
 ): Promise<BatchReport> {
   const key = o.store.key;
   const messages = batch.messages;
   // A worker that was paused past its claim must not publish: another relay may own the batch now.
   if (o.clock.now() - claimedAt > o.store.claimTimeoutMs - o.produceTimeoutMs) {
     emit({ type: 'batch.expired', key, count: messages.length });
-    const released: Settlement = { delivered: [], failed: [], released: messages.map((m) => m.id) };
-    const { lost } = await settleWithRetries(o, batch, released, emit);
+    const { lost } = await settle({ delivered: [], failed: [], released: messages.map((m) => m.id) });
     return report(batch, { delivered: 0, failed: 0, released: messages.length, dead: 0, lost, producerThrew: false, unreachable: false });
   }
 
   const produceStart = o.clock.now();
   const readable = messages.filter((m) => malformedReason(m) === undefined);
-  const produced: ProduceOutcome = readable.length > 0 ? await produceWithDeadline(o, readable) : { result: { ok: [] } };
+  const produced: ProduceOutcome = readable.length > 0 ? await produceWithDeadline(o, readable) : { result: { ok: [], failed: [] } };
   const outcome = withMalformed(messages, produced);
   const produceMs = o.clock.now() - produceStart;
   const { settlement, orderViolations, unavailable } = planSettlement(messages, outcome, o);
 
   const settleStart = o.clock.now();
-  const { lost } = await settleWithRetries(o, batch, settlement, emit);
+  const { lost } = await settle(settlement);
   const settleMs = o.clock.now() - settleStart;
 
   let dead = 0;
@@ -89,6 +119,7 @@ async function produceWithDeadline(o: ResolvedRelayOptions, messages: readonly O
   });
   const call = Promise.resolve()
     .then(() => o.produce(messages, { key: o.store.key, signal: abort.signal }))
+    .then(checkProduceResult)
     .then(
       (result): ProduceOutcome => ({ result }),
       (thrown): ProduceOutcome => ({ thrown }),
@@ -122,8 +153,19 @@ async function settleWithRetries(o: ResolvedRelayOptions, batch: ClaimedBatch, s
       const willRetry = !claimGone && attempt < o.settleAttempts;
       emit({ type: 'settle.failed', key: o.store.key, error, attempt, willRetry });
       if (!willRetry) return { lost: batch.messages.length };
-      await o.clock.sleep(backoffDelay(o.settleBackoff, attempt, o.random));
+      // A jitter source or clock that throws ends the retries, as a claim gone would.
+      const waited = await retryPause(o, attempt);
+      if (!waited) return { lost: batch.messages.length };
     }
+  }
+}
+
+async function retryPause(o: ResolvedRelayOptions, attempt: number): Promise<boolean> {
+  try {
+    await o.clock.sleep(backoffDelay(o.settleBackoff, attempt, o.random));
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -131,7 +173,7 @@ async function settleWithRetries(o: ResolvedRelayOptions, batch: ClaimedBatch, s
 function unreachableError(messages: readonly OutboxMessage[], outcome: ProduceOutcome): unknown {
   if ('thrown' in outcome || !outcome.result) return undefined;
   const ids = new Set(messages.map((m) => m.id));
-  return outcome.result.failed?.find((f) => f.unavailable && ids.has(f.id))?.error;
+  return outcome.result.failed.find((f) => f.unavailable && ids.has(f.id))?.error;
 }
 
 /** Rows the store could not read are never produced: they fail permanently, with the reason. */
@@ -143,6 +185,6 @@ function withMalformed(messages: readonly OutboxMessage[], outcome: ProduceOutco
   const failures = bad.map((m) => ({ id: m.id, error: malformedReason(m), permanent: true }));
   const result = outcome.result;
   const good = messages.filter((m) => malformedReason(m) === undefined).map((m) => m.id);
-  const ok = result === undefined ? good : [...result.ok];
+  const ok = result === undefined ? good : result.ok;
   return { result: { ok, failed: [...failures, ...(result?.failed ?? [])] } };
 }

@@ -1,3 +1,4 @@
+import { TxboxError } from './errors.js';
 import type { OutboxMessage } from './message.js';
 import type { OutboxKey } from './store.js';
 
@@ -44,4 +45,46 @@ export type Producer = ProduceFn | { produce: ProduceFn };
 
 export function toProduceFn(producer: Producer): ProduceFn {
   return typeof producer === 'function' ? producer : producer.produce.bind(producer);
+}
+
+/** A producer's answer once checked: `ok` read once into an array, whatever iterable it was. */
+export interface CheckedProduceResult {
+  readonly ok: readonly string[];
+  readonly failed: readonly ProduceFailure[];
+}
+
+/**
+ * Checks what a producer resolved to. Nothing means all published; anything else must be
+ * `{ ok: Iterable<string>, failed?: { id: string }[] }`. Plain JavaScript producers return other
+ * things by mistake (the array of `Promise.all`, `true`, `{ failed }`): that is a produce failure
+ * with this error, never a half-read answer.
+ */
+export function checkProduceResult(answer: unknown): CheckedProduceResult | undefined {
+  if (answer === undefined) return undefined;
+  if (answer === null || typeof answer !== 'object' || Array.isArray(answer)) {
+    throw invalidAnswer('result', answer, 'must be undefined (all published) or { ok, failed? }');
+  }
+  const { ok, failed } = answer as { ok?: unknown; failed?: unknown };
+  if (ok === null || typeof ok !== 'object' || typeof (ok as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw invalidAnswer('result.ok', ok, 'must be an array (or iterable) of message ids');
+  }
+  const ids = [...(ok as Iterable<unknown>)];
+  const badId = ids.findIndex((id) => typeof id !== 'string');
+  if (badId >= 0) throw invalidAnswer(`result.ok[${badId}]`, ids[badId], 'must be a message id (string)');
+  if (failed !== undefined && !Array.isArray(failed)) throw invalidAnswer('result.failed', failed, 'must be an array of { id, error } when given');
+  const list = (failed ?? []) as unknown[];
+  const badFailure = list.findIndex((f) => f === null || typeof f !== 'object' || typeof (f as { id?: unknown }).id !== 'string');
+  if (badFailure >= 0) throw invalidAnswer(`result.failed[${badFailure}]`, list[badFailure], 'must be { id: string, error }');
+  return { ok: ids as string[], failed: list as ProduceFailure[] };
+}
+
+function invalidAnswer(field: string, value: unknown, expectation: string): TxboxError {
+  return new TxboxError('INVALID_PRODUCE_RESULT', `producer answer: ${field} ${expectation}, got ${describeAnswer(value)}`, { field, value });
+}
+
+function describeAnswer(value: unknown): string {
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+  if (value === null || typeof value !== 'object') return String(value);
+  return 'an object';
 }

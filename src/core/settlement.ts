@@ -1,7 +1,7 @@
 import { backoffDelay, type Backoff } from './backoff.js';
 import { errorMessage, isPermanent } from './errors.js';
 import { malformedReason, type OutboxMessage } from './message.js';
-import type { ProduceResult } from './producer.js';
+import type { CheckedProduceResult } from './producer.js';
 import type { MessageFailure, Settlement } from './store.js';
 
 export interface RetryPolicy {
@@ -10,8 +10,8 @@ export interface RetryPolicy {
   readonly random: () => number;
 }
 
-/** What the producer did with a batch: its result, or the error it threw. */
-export type ProduceOutcome = { result: ProduceResult | void } | { thrown: unknown };
+/** What the producer did with a batch: its checked answer (undefined: all published), or the error it threw. */
+export type ProduceOutcome = { result: CheckedProduceResult | undefined } | { thrown: unknown };
 
 export interface SettlementPlan {
   readonly settlement: Settlement;
@@ -36,7 +36,7 @@ export function planSettlement(messages: readonly OutboxMessage[], outcome: Prod
     for (const m of messages) ok.add(m.id);
   } else {
     for (const id of outcome.result.ok) ok.add(id);
-    for (const f of outcome.result.failed ?? []) {
+    for (const f of outcome.result.failed) {
       if (ok.has(f.id)) continue;
       if (f.unavailable === true && f.permanent !== true) unreachable.add(f.id);
       else explicit.set(f.id, { error: f.error, permanent: f.permanent === true || isPermanent(f.error), retryInMs: f.retryInMs });

@@ -20,6 +20,7 @@ export interface PgClientLike extends PgQueryable {
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   removeAllListeners?(event?: string): unknown;
 }
 

@@ -11,7 +11,11 @@ export interface PgDialectOptions extends CommonStoreOptions, LayoutOptions {
   schema?: string;
   /** Server-side timeout of the relay's statements (lock mode). Default 10 s. */
   queryTimeoutMs?: number;
-  /** Writers send a NOTIFY with each `send()`, waking relays in other processes at once. Default false. */
+  /**
+   * Writers send a NOTIFY with each `send()`, and relays on this store LISTEN (one pooled
+   * connection each), waking relays in other processes at once. Set it on the writers' and the
+   * relays' stores alike. Default false: no NOTIFY, no LISTEN, relays poll.
+   */
   notify?: boolean;
   /** LISTEN/NOTIFY channel. Default `txbox_<table>`. */
   channel?: string;

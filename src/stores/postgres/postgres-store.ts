@@ -38,7 +38,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const store = buildPgStore<PgClientLike>('postgres', pool, o);
   return {
     ...store,
-    watch: (onWake, onError) => listen(pool, o.channel, onWake, onError),
+    // No LISTEN where nothing NOTIFYs: it would hold a pooled connection for as long as the relay runs.
+    ...(o.notify ? { watch: (onWake: () => void, onError: (error: unknown) => void) => listen(pool, o.channel, onWake, onError) } : {}),
     async transaction(fn) {
       const client = await pool.connect();
       let result;
