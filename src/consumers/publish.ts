@@ -7,7 +7,7 @@ import type { ResolvedConsumer } from './definition.js';
 export interface PublishInput {
   topic: string;
   payload: unknown;
-  /** Ordering key: per consumer, messages with the same key are handled in commit order. */
+  /** Ordering key: per consumer, messages with the same key are handled in position (insert) order. */
   key?: string;
   headers?: Readonly<Record<string, string>>;
   delayMs?: number;

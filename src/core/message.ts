@@ -16,7 +16,7 @@ export interface MessageInput {
   payload: unknown;
   /** Defaults to `application/json`, or `application/octet-stream` for bytes. */
   contentType?: string;
-  /** Messages with the same key are delivered in commit order; keyless messages may go in parallel. */
+  /** Messages with the same key are delivered in position (insert) order, which is commit order when writers of the key are serialised; keyless messages may go in parallel. */
   key?: string | null;
   headers?: Readonly<Record<string, string>>;
   /** Not delivered before this instant. */

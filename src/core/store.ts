@@ -20,7 +20,7 @@ export interface ClaimRequest {
  * transaction, or a lease token that fences out a zombie relay); the relay only reads these.
  */
 export interface ClaimedBatch {
-  /** In delivery order: per key, in commit order. */
+  /** In delivery order: per key, in position (insert) order. */
   readonly messages: readonly OutboxMessage[];
   /** True when the store saw at least `limit` candidates, so another claim would likely find more. */
   readonly hasMore: boolean;

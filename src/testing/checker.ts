@@ -1,4 +1,4 @@
-/** One message as the checker sees it: its key and its place in that key's commit order. */
+/** One message as the checker sees it: its key and its place in that key's order. */
 export interface Sequenced {
   readonly key: string;
   readonly seq: number;

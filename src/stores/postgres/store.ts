@@ -65,7 +65,8 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   // which would crash the process without a listener. The failure surfaces on the next query.
   const ignoreError = () => {};
   const release = (client: PgClientLike, destroy?: boolean) => {
-    client.removeListener?.('error', ignoreError);
+    // A destroyed connection keeps its silent listener: its socket may still report an error.
+    if (!destroy) client.removeListener?.('error', ignoreError);
     client.release(destroy);
   };
 
