@@ -8,6 +8,7 @@ import { runClaimCost } from './workloads/claim.js';
 import { runDrain } from './workloads/drain.js';
 import { runLatency } from './workloads/latency.js';
 import { runMariadb } from './workloads/mariadb.js';
+import { runOtel } from './workloads/otel.js';
 import { runPeers } from './workloads/peers.js';
 import { runScale } from './workloads/scale.js';
 import { runSqlite } from './workloads/sqlite.js';
@@ -27,6 +28,7 @@ const RUNNERS: [Workload, Runner][] = [
   ['broker', runBroker],
   ['sqlite', (_db, cfg) => runSqlite(cfg)],
   ['mariadb', (_db, cfg) => runMariadb(cfg, cfg.writers)],
+  ['otel', runOtel],
   ['scale', runScale],
 ];
 

@@ -1,4 +1,4 @@
-import { createRelay, type ProduceFn, type Relay, type RelayEvent } from '../../src/core/index.js';
+import { createRelay, type ProduceFn, type Relay, type RelayEvent, type RelayEventListener } from '../../src/core/index.js';
 import type { ClaimMode } from '../../src/stores/postgres/index.js';
 import { waitUntil } from './log.js';
 import { makeStore, type BenchDatabase } from './pg.js';
@@ -25,10 +25,20 @@ export interface DrainRun {
  * Starts `spec.relays` txbox relays (each with its own pool and store) on a table that already
  * holds `n` pending messages, and times them until `n` deliveries are acknowledged.
  */
-export async function drainWithRelays(db: BenchDatabase, table: string, n: number, spec: RelaySpec, produce: ProduceFn = () => {}, timeoutMs = 600_000): Promise<DrainRun> {
+export async function drainWithRelays(
+  db: BenchDatabase,
+  table: string,
+  n: number,
+  spec: RelaySpec,
+  produce: ProduceFn = () => {},
+  timeoutMs = 600_000,
+  /** Another listener of the relays' events (the OpenTelemetry workload's metrics). */
+  observe?: RelayEventListener,
+): Promise<DrainRun> {
   let settled = 0;
   let batches = 0;
   const onEvent = (e: RelayEvent) => {
+    observe?.(e);
     if (e.type === 'batch.settled') {
       settled += e.delivered;
       batches++;

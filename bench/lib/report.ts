@@ -24,6 +24,7 @@ interface Results {
   broker?: Record<string, { variants: Record<string, Rate & { setup: string }>; ratio: number | null } | { error: string }>;
   sqlite?: OtherStore & { sqlite: string };
   mariadb?: OtherStore & { server: string };
+  otel?: { drain: { ratio_median: number | null }; write: { ratio_median: number | null } };
   scale?: {
     points: { pending: number; txbox: Rate & { steady_msgs_per_s: number; rss_peak_mb: number; us_per_msg: number }; raw: Rate & { steady_msgs_per_s: number; rss_peak_mb: number }; ratio: number | null }[];
     txbox_cost_growth: number | null;
@@ -80,6 +81,8 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     drain_sqlite: r.sqlite?.drain.ratio_median ?? null,
     write_mariadb: r.mariadb?.write.ratio_median ?? null,
     drain_mariadb: r.mariadb?.drain.ratio_median ?? null,
+    otel_drain: r.otel?.drain.ratio_median ?? null,
+    otel_write: r.otel?.write.ratio_median ?? null,
   };
   const latency: Record<string, unknown> = { ...(r.latency ?? {}) };
   for (const [peer, p] of Object.entries(r.peers?.peers ?? {})) {
@@ -103,6 +106,8 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     drain_sqlite: atLeast(ratios.drain_sqlite, 0.8),
     write_mariadb: atLeast(ratios.write_mariadb, 0.95),
     drain_mariadb: atLeast(ratios.drain_mariadb, 0.8),
+    otel_drain: atLeast(ratios.otel_drain, 0.95, '>= 0.95 (instrumentation on / off)'),
+    otel_write: atLeast(ratios.otel_write, 0.95, '>= 0.95 (instrumentation on / off)'),
     scale_linear: atMost(r.scale?.txbox_cost_growth, 1.5, '<= 1.5 (cost per message, largest backlog / smallest)'),
     scale_memory_flat: atMost(r.scale?.txbox_rss_growth_mb, 64, '<= 64 MB (relay peak RSS, largest backlog - smallest)'),
   };

@@ -1,6 +1,8 @@
 import { invalidOption } from '../core/errors.js';
 import { rejectUnknownOptions } from '../core/option-keys.js';
 import type { RelayEventListener } from '../core/events.js';
+import type { TraceContextSource } from '../core/message.js';
+import type { ProcessHook } from '../core/process-hook.js';
 import { createInbox, type InboxStore } from '../core/inbox.js';
 import { createOutbox } from '../core/outbox.js';
 import { createRelay, type Relay } from '../core/relay.js';
@@ -39,6 +41,10 @@ export interface ConsumersOptions<Tx> {
   /** How often due schedules are checked. Default 1000 ms. */
   scheduleIntervalMs?: number;
   onEvent?: RelayEventListener;
+  /** Stamps the sending span's context on published messages (`otel.traceContext` from txbox/opentelemetry). */
+  traceContext?: TraceContextSource;
+  /** Wraps each handler call, e.g. `otel.process` for a process span continuing the message's trace. */
+  instrument?: ProcessHook;
   clock?: Clock;
   random?: () => number;
 }
@@ -75,7 +81,7 @@ export interface Consumers<Tx> {
 
 /** In-process consumers on the application's own database (AsyncMonolith mode), on the outbox relay. */
 export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx> {
-  rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, clock: true, random: true });
+  rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, traceContext: true, instrument: true, clock: true, random: true });
   const { store, consumers: definitions } = options ?? ({} as ConsumersOptions<Tx>);
   if (!store || typeof store.claim !== 'function') throw invalidOption('store', store, 'must be an outbox store');
   if (!Array.isArray(definitions) || definitions.length === 0) throw invalidOption('consumers', definitions, 'must be a non-empty array of consumer definitions');
@@ -85,9 +91,12 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     if (consumers.has(c.name)) throw invalidOption(`consumers[${i}].name`, c.name, 'must be unique');
     consumers.set(c.name, c);
   });
+  for (const field of ['traceContext', 'instrument'] as const) {
+    if (options[field] !== undefined && typeof options[field] !== 'function') throw invalidOption(field, options[field], 'must be a function');
+  }
   const byTopic = (topic: string) => [...consumers.values()].filter((c) => c.topics.includes(topic));
   const transaction = options.transaction ?? defaultRunner(store);
-  const outbox = createOutbox({ store });
+  const outbox = createOutbox({ store, ...(options.traceContext ? { traceContext: options.traceContext } : {}) });
   const inbox = createInbox({ store: options.inbox, outbox });
   const expand = (input: PublishInput | readonly PublishInput[]): Delivery[] =>
     Array.isArray(input) ? input.flatMap((one, i) => fanOut(one, `messages[${i}]`, byTopic)) : fanOut(input as PublishInput, 'messages[0]', byTopic);
@@ -113,6 +122,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
       inbox,
       publish: (tx, input, sync) => (sync ? Promise.resolve(publishSync(tx, input)) : publish(tx, input)),
       random: options.random ?? Math.random,
+      instrument: options.instrument,
     }),
     batchSize: options.batchSize ?? 20,
     concurrency: options.concurrency ?? 2,

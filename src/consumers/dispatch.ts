@@ -3,6 +3,7 @@ import { TxboxError } from '../core/errors.js';
 import type { HandlerContext, Inbox } from '../core/inbox.js';
 import { parsePayload, type OutboxMessage } from '../core/message.js';
 import type { ProduceFailure, ProduceFn } from '../core/producer.js';
+import { throughHook, type ProcessHook } from '../core/process-hook.js';
 import type { ConsumeContext, ResolvedConsumer } from './definition.js';
 import { createLimiter } from './limiter.js';
 import { CONSUMER_HEADER, KEY_HEADER, type PublishInput } from './publish.js';
@@ -18,6 +19,8 @@ export interface DispatchDeps<Tx> {
   inbox: Inbox<Tx>;
   publish(tx: Tx, input: PublishInput | readonly PublishInput[], sync: boolean): Promise<void>;
   random: () => number;
+  /** Wraps each handler call (a process span...). */
+  instrument?: ProcessHook | undefined;
 }
 
 /** A message for a consumer this process does not have (a rolling deploy): try again later, never poison it. */
@@ -39,7 +42,8 @@ export function createDispatcher<Tx>(deps: DispatchDeps<Tx>): ProduceFn {
     try {
       await limits.get(consumer.name)!(() => {
         if (relay.aborted) throw new Interrupted('the relay\'s produce deadline passed before the handler started');
-        return runHandler(deps, consumer, m, relay);
+        const info = () => ({ system: 'txbox', subscription: consumer.name, message: m, attempt: m.attempts + 1, maxAttempts: consumer.maxAttempts });
+        return throughHook(deps.instrument, info, () => runHandler(deps, consumer, m, relay));
       });
       return undefined;
     } catch (error) {

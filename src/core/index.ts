@@ -25,5 +25,6 @@ export { WakeChannel } from './wake.js';
 export { keepKeyOrder } from './ordering.js';
 export { createInbox, type Inbox, type InboxOptions, type InboxStore, type HandlerContext, type HandleOutcome } from './inbox.js';
 export { startInboxCleanup, type InboxCleanupOptions } from './inbox-cleanup.js';
+export type { ProcessHook, ProcessInfo } from './process-hook.js';
 export { inboxHandler, type InboxHandlerOptions } from './inbox-handler.js';
 export type { ScheduleStore, StoredSchedule } from './schedule-store.js';

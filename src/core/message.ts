@@ -1,10 +1,15 @@
 import { invalidArgument } from './errors.js';
 import { isUuid, uuidv7 } from './ids.js';
 
-/** W3C trace context, carried as the `traceparent` / `tracestate` headers of the message. */
+/**
+ * The propagation fields of the producing span, stored as headers of the message: W3C
+ * `traceparent` / `tracestate`, and whatever else the application's propagator writes (`baggage`,
+ * `b3`...). Headers the message sets itself win.
+ */
 export interface TraceContext {
-  traceparent: string;
+  traceparent?: string;
   tracestate?: string;
+  readonly [field: string]: string | undefined;
 }
 
 /** What an application passes to `send()`. */
@@ -151,17 +156,20 @@ function encodeHeaders(at: string, headers: MessageInput['headers'], trace: Trac
     checkNoNul(`${at}.headers.${name}`, value);
     out[name] = value;
   }
-  if (trace !== undefined) {
-    if (!TRACEPARENT.test(trace.traceparent)) {
-      throw invalidArgument(`${at}.traceContext.traceparent`, trace.traceparent, 'must be a W3C traceparent');
-    }
-    out.traceparent ??= trace.traceparent;
-    if (trace.tracestate) {
-      checkNoNul(`${at}.traceContext.tracestate`, trace.tracestate);
-      out.tracestate ??= trace.tracestate;
-    }
-  }
+  if (trace !== undefined) addTraceContext(`${at}.traceContext`, trace, out);
   return Object.keys(out).length === 0 ? null : out;
+}
+
+function addTraceContext(at: string, trace: TraceContext, out: Record<string, string>): void {
+  if (trace === null || typeof trace !== 'object') throw invalidArgument(at, trace, 'must be an object of string values');
+  for (const [name, value] of Object.entries(trace)) {
+    if (value === undefined || value === '') continue;
+    if (name.length === 0 || typeof value !== 'string') throw invalidArgument(`${at}.${name}`, value, 'must be a string under a non-empty name');
+    if (name === 'traceparent' && !TRACEPARENT.test(value)) throw invalidArgument(`${at}.traceparent`, value, 'must be a W3C traceparent');
+    checkNoNul(at, name);
+    checkNoNul(`${at}.${name}`, value);
+    out[name] ??= value;
+  }
 }
 
 /** Every store can hold instants from the year 1 to 9999 (MySQL's DATETIME is the narrowest). */

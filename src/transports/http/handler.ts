@@ -1,8 +1,9 @@
 import { rejectUnknownOptions } from '../../core/option-keys.js';
+import type { ProcessHook } from '../../core/process-hook.js';
 import { isPermanent } from '../../core/errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
-import { safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage } from '../shared/received.js';
+import { checkObject, integerOption, requiredFunction, optionalFunction } from '../shared/options.js';
+import { instrumented, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage } from '../shared/received.js';
 import { decodeSecrets } from './signature.js';
 import { verifyWebhookMessage } from './verify-message.js';
 
@@ -14,6 +15,8 @@ export interface WebhookHandlerOptions {
   maxBodyBytes?: number;
   /** Largest accepted clock distance, in seconds. Default 300. */
   toleranceSec?: number;
+  /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
+  instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
 }
 
@@ -24,10 +27,10 @@ export interface WebhookHandlerOptions {
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   checkObject(options, 'createWebhookHandler');
-  rejectUnknownOptions<WebhookHandlerOptions>(options, { secret: true, handler: true, maxBodyBytes: true, toleranceSec: true, onError: true });
+  rejectUnknownOptions<WebhookHandlerOptions>(options, { secret: true, handler: true, maxBodyBytes: true, toleranceSec: true, onError: true, instrument: true });
   decodeSecrets('secret', options.secret);
   const { secret, onError } = options;
-  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'http');
   const maxBodyBytes = integerOption('maxBodyBytes', options.maxBodyBytes, 1 << 20, 1, 1 << 30);
   const toleranceSec = integerOption('toleranceSec', options.toleranceSec, 300, 1, 86_400 * 365);
 

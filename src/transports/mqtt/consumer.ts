@@ -1,7 +1,8 @@
 import { rejectUnknownOptions } from '../../core/option-keys.js';
+import type { ProcessHook } from '../../core/process-hook.js';
 import { invalidOption, isPermanent } from '../../core/errors.js';
-import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
-import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
+import { checkObject, integerOption, requiredFunction, optionalFunction } from '../shared/options.js';
+import { HEADER, ownHeaders, instrumented, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import { sessionResumer } from './redelivery.js';
 import type { MqttPacketLike, MqttSubscriberLike } from './types.js';
 
@@ -23,6 +24,8 @@ export interface MqttConsumerOptions {
   /** Topic filter (wildcards allowed). */
   topic: string;
   handler: MessageHandler;
+  /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
+  instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
 }
 
@@ -38,7 +41,7 @@ const RESERVED = new Set([HEADER.id, HEADER.topic, HEADER.key]);
  */
 export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeMqtt');
-  rejectUnknownOptions<MqttConsumerOptions>(options, { client: true, topic: true, handler: true, onError: true, redeliveryDelayMs: true, maxRedeliveryDelayMs: true });
+  rejectUnknownOptions<MqttConsumerOptions>(options, { client: true, topic: true, handler: true, onError: true, redeliveryDelayMs: true, maxRedeliveryDelayMs: true, instrument: true });
   const { client, topic, onError } = options;
   if (typeof client?.subscribeAsync !== 'function' || typeof client.handleMessage !== 'function') {
     throw invalidOption('client', client, 'must be an mqtt.js client');
@@ -48,7 +51,7 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
   if (client.options.clean === false && client.connected) {
     throw invalidOption('client', client, 'is a persistent-session client that is already connected: what the broker queued for it was acknowledged before any handler was in place; create it with manualConnect: true and let consumeMqtt connect it');
   }
-  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'mqtt', topic);
   const delayMs = integerOption('redeliveryDelayMs', options.redeliveryDelayMs, 1000, 0, 3_600_000);
   const maxDelayMs = integerOption('maxRedeliveryDelayMs', options.maxRedeliveryDelayMs, Math.max(30_000, delayMs), delayMs, 3_600_000);
   const persistent = client.options.clean === false;

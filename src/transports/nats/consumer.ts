@@ -1,7 +1,8 @@
 import { rejectUnknownOptions } from '../../core/option-keys.js';
+import type { ProcessHook } from '../../core/process-hook.js';
 import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
-import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
-import { HEADER, ownHeaders, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
+import { checkObject, integerOption, requiredFunction, optionalFunction } from '../shared/options.js';
+import { HEADER, ownHeaders, instrumented, safeCall, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import { CONTENT_TYPE_HEADER, MSG_ID_HEADER } from './producer.js';
 import type { JetStreamConsumerLike, JsMsgLike } from './types.js';
 
@@ -13,6 +14,8 @@ export interface JetStreamConsumerOptions {
   maxMessages?: number;
   /** Redelivery delay asked for (nak) after the handler failed. Default 1000. */
   retryDelayMs?: number;
+  /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
+  instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
 }
 
@@ -25,10 +28,10 @@ const RESERVED = new Set([MSG_ID_HEADER, HEADER.topic, HEADER.key, CONTENT_TYPE_
  */
 export async function consumeJetStream(options: JetStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeJetStream');
-  rejectUnknownOptions<JetStreamConsumerOptions>(options, { consumer: true, handler: true, maxMessages: true, retryDelayMs: true, onError: true });
+  rejectUnknownOptions<JetStreamConsumerOptions>(options, { consumer: true, handler: true, maxMessages: true, retryDelayMs: true, onError: true, instrument: true });
   const { consumer, onError } = options;
   if (typeof consumer?.consume !== 'function') throw invalidOption('consumer', consumer, 'must be a JetStream consumer (js.consumers.get(...))');
-  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'nats');
   const maxMessages = integerOption('maxMessages', options.maxMessages, 16, 1, 10_000);
   const retryDelayMs = integerOption('retryDelayMs', options.retryDelayMs, 1000, 0, 3_600_000);
 

@@ -1,7 +1,8 @@
 import { rejectUnknownOptions } from '../../core/option-keys.js';
+import type { ProcessHook } from '../../core/process-hook.js';
 import { invalidOption, isPermanent } from '../../core/errors.js';
-import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
-import { HEADER, ownHeaders, safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
+import { checkObject, integerOption, requiredFunction, optionalFunction } from '../shared/options.js';
+import { HEADER, ownHeaders, instrumented, safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import type { AmqpMessageLike, ConsumeChannelLike } from './types.js';
 
 export interface RabbitMqConsumerOptions {
@@ -13,6 +14,8 @@ export interface RabbitMqConsumerOptions {
   prefetch?: number;
   /** Wait before handing a failed message back to the queue, so a failing handler does not spin. Default 1000. */
   retryDelayMs?: number;
+  /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
+  instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
 }
 
@@ -27,11 +30,11 @@ const RESERVED = new Set([HEADER.key]);
  */
 export async function consumeRabbitMq(options: RabbitMqConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRabbitMq');
-  rejectUnknownOptions<RabbitMqConsumerOptions>(options, { channel: true, queue: true, handler: true, prefetch: true, retryDelayMs: true, onError: true });
+  rejectUnknownOptions<RabbitMqConsumerOptions>(options, { channel: true, queue: true, handler: true, prefetch: true, retryDelayMs: true, onError: true, instrument: true });
   const { channel, queue, onError } = options;
   if (typeof channel?.consume !== 'function') throw invalidOption('channel', channel, 'must be an amqplib channel');
   if (typeof queue !== 'string' || queue.length === 0) throw invalidOption('queue', queue, 'must be a non-empty string');
-  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'rabbitmq', queue);
   const prefetch = integerOption('prefetch', options.prefetch, 16, 1, 65_535);
   const retryDelayMs = integerOption('retryDelayMs', options.retryDelayMs, 1000, 0, 3_600_000);
   const stopping = new AbortController();

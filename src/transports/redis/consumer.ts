@@ -1,7 +1,8 @@
 import { rejectUnknownOptions } from '../../core/option-keys.js';
+import type { ProcessHook } from '../../core/process-hook.js';
 import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
-import { checkObject, integerOption, requiredFunction } from '../shared/options.js';
-import { safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
+import { checkObject, integerOption, requiredFunction, optionalFunction } from '../shared/options.js';
+import { instrumented, safeCall, sleep, type ConsumeErrorListener, type MessageHandler, type ReceivedMessage, type Subscription } from '../shared/received.js';
 import { fromFields } from './fields.js';
 import type { RedisConsumerClientLike } from './types.js';
 
@@ -23,6 +24,8 @@ export interface RedisStreamConsumerOptions {
   retryDelayMs?: number;
   /** Where an entry goes when its handler gives up (`PermanentFailure`), with an `error` field. Default `<stream>:dead`. */
   deadLetterStream?: string;
+  /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
+  instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
 }
 
@@ -36,13 +39,13 @@ type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
  */
 export async function consumeRedisStream(options: RedisStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRedisStream');
-  rejectUnknownOptions<RedisStreamConsumerOptions>(options, { redis: true, stream: true, group: true, consumer: true, handler: true, createGroup: true, count: true, blockMs: true, retryDelayMs: true, deadLetterStream: true, onError: true });
+  rejectUnknownOptions<RedisStreamConsumerOptions>(options, { redis: true, stream: true, group: true, consumer: true, handler: true, createGroup: true, count: true, blockMs: true, retryDelayMs: true, deadLetterStream: true, onError: true, instrument: true });
   const { redis, stream, group, consumer, onError } = options;
   if (typeof redis?.callBuffer !== 'function') throw invalidOption('redis', redis, 'must be an ioredis client');
   for (const [field, value] of [['stream', stream], ['group', group], ['consumer', consumer]] as const) {
     if (typeof value !== 'string' || value.length === 0) throw invalidOption(field, value, 'must be a non-empty string');
   }
-  const handler = requiredFunction<MessageHandler>('handler', options.handler);
+  const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'redis', group);
   const count = integerOption('count', options.count, 16, 1, 10_000);
   const blockMs = integerOption('blockMs', options.blockMs, 1000, 1, 60_000);
   const retryDelayMs = integerOption('retryDelayMs', options.retryDelayMs, 1000, 0, 3_600_000);

@@ -1,3 +1,4 @@
+import type { ProcessHook } from '../../core/process-hook.js';
 /** What a consumer helper hands to the application's handler, whatever the broker. */
 export interface ReceivedMessage {
   /** The outbox message id (UUID): the key an inbox deduplicates on. */
@@ -65,3 +66,11 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+
+/** The handler, run through the consumer's `instrument` hook (a process span...) when it has one. */
+export function instrumented(handler: MessageHandler, hook: ProcessHook | undefined, system: string, subscription?: string): MessageHandler {
+  if (!hook) return handler;
+  return (message) => hook({ system, ...(subscription === undefined ? {} : { subscription }), message }, async () => {
+    await handler(message);
+  });
+}
