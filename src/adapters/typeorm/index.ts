@@ -1,0 +1,1 @@
+export { fromTypeOrm, fromTypeOrmMysql } from './typeorm.js';
