@@ -3,6 +3,16 @@ import { TxboxError } from '../../core/errors.js';
 import type { MysqlTransactionQuery } from '../../stores/mysql/driver.js';
 import type { PgTransactionQuery } from '../../stores/postgres/driver.js';
 
+/** The handle `send()` takes on PostgreSQL, with the manager it came from (for a handler's own writes). */
+export interface TypeOrmPgTransaction extends PgTransactionQuery {
+  readonly manager: EntityManager;
+}
+
+/** The handle `send()` takes on MySQL or MariaDB, with the manager it came from. */
+export interface TypeOrmMysqlTransaction extends MysqlTransactionQuery {
+  readonly manager: EntityManager;
+}
+
 /**
  * The TypeORM seam: txbox's statements run on the query runner of the caller's transaction.
  *
@@ -11,19 +21,21 @@ import type { PgTransactionQuery } from '../../stores/postgres/driver.js';
  * INSERT that follows fails with DUPLICATE_ID). The runner's structured result has the rows
  * as they are (`records`) and the driver's own answer (`raw`, the mysql2 result header).
  */
-export function fromTypeOrm(manager: EntityManager): PgTransactionQuery {
+export function fromTypeOrm(manager: EntityManager): TypeOrmPgTransaction {
   const runner = transactionRunner(manager, 'postgres', 'fromTypeOrm');
   return {
     inTransaction: true,
+    manager,
     query: async (text, values) => ({ rows: (await active(runner).query(text, values, true)).records }),
   };
 }
 
 /** The same for TypeORM on MySQL or MariaDB (the `mysql` and `mariadb` data source types, mysql2 driver). */
-export function fromTypeOrmMysql(manager: EntityManager): MysqlTransactionQuery {
+export function fromTypeOrmMysql(manager: EntityManager): TypeOrmMysqlTransaction {
   const runner = transactionRunner(manager, 'mysql', 'fromTypeOrmMysql');
   return {
     inTransaction: true,
+    manager,
     query: async (sql, values) => [(await active(runner).query(sql, values, true)).raw],
   };
 }
