@@ -100,6 +100,11 @@ adapterContract({
 describe('MikroORM adapter', () => {
   it('names what it was given and what it expects', async () => {
     const orm = await pgOrm;
+    const typeChecks = () => {
+      // @ts-expect-error the MikroORM instance is no EntityManager
+      fromMikroOrm(orm);
+    };
+    void typeChecks;
     assert.throws(
       () => fromMikroOrm(orm.em),
       (e: unknown) => e instanceof TxboxError && e.code === 'INVALID_ARGUMENT' && e.field === 'tx' && /got a SqlEntityManager with none open \(like the root orm\.em/.test(e.message),

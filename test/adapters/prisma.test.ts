@@ -157,6 +157,11 @@ describe('Prisma adapter', () => {
   });
 
   it('names what it was given and what it expects', async () => {
+    const typeChecks = () => {
+      // @ts-expect-error a PrismaClient outside $transaction is no transaction client
+      fromPrisma(pgPrisma);
+    };
+    void typeChecks;
     assert.throws(
       () => fromPrisma(pgPrisma as unknown as PrismaTransactionClient),
       (e: unknown) => e instanceof TxboxError && e.code === 'INVALID_ARGUMENT' && e.field === 'tx' && /got a PrismaClient outside \$transaction/.test(e.message),

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { DataSource, type EntityManager } from 'typeorm';
 import { fromTypeOrm, fromTypeOrmMysql } from '../../src/adapters/typeorm/index.js';
 import { publishDebounced } from '../../src/consumers/debounce.js';
-import { TxboxError } from '../../src/core/index.js';
+import { createOutbox, TxboxError } from '../../src/core/index.js';
 import { createMysqlStore } from '../../src/stores/mysql/index.js';
 import { createPostgresStore, type PgTransactionQuery } from '../../src/stores/postgres/index.js';
 import { MYSQL_URL, PG_URL, uniqueName } from '../support/env.js';
@@ -118,7 +118,14 @@ describe('TypeORM adapter', () => {
   });
 
   it('names what it was given and what it expects', async () => {
-    await pgStore();
+    const store = await pgStore();
+    const typeChecks = () => {
+      // @ts-expect-error a DataSource is no EntityManager
+      fromTypeOrm(pgSource);
+      // @ts-expect-error the types refuse a pool where a transaction belongs
+      void createOutbox({ store }).send(pool, { topic: 't', payload: 1 });
+    };
+    void typeChecks;
     assert.throws(
       () => fromTypeOrm(pgSource.manager),
       (e: unknown) => e instanceof TxboxError && e.code === 'INVALID_ARGUMENT' && e.field === 'tx' && /no transaction of its own \(like dataSource\.manager\)/.test(e.message),
