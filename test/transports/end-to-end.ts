@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import { createInbox, createOutbox, createRelay, inboxHandler, type MessageInput, type Relay } from '../../src/core/index.js';
-import { createPostgresInbox, createPostgresStore, type PgClientLike, type PostgresStore } from '../../src/stores/postgres/index.js';
+import { createPostgresInbox, createPostgresStore, type PgTransaction, type PostgresStore } from '../../src/stores/postgres/index.js';
 import type { MessageHandler, ReceivedMessage, Subscription } from '../../src/transports/shared/received.js';
 import { PG_URL, eventually, sleep, uniqueName } from './env.js';
 import { byKey, type ProducerUnderTest } from './harness.js';
@@ -123,7 +123,7 @@ export function endToEnd(t: { name: string; setup(): Promise<EndToEndSetup> }): 
         const calls = new Map<string, number>();
         const duplicates = new Set<string>();
         const givenUp: string[] = [];
-        const effect = inboxHandler<PgClientLike, ReceivedMessage>({
+        const effect = inboxHandler<PgTransaction, ReceivedMessage>({
           inbox: createInbox({ store: inboxStore }),
           transaction: (fn) => store.transaction(fn),
           consumer: 'e2e',

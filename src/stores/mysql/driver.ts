@@ -11,6 +11,18 @@ export interface MysqlQueryable {
   query(sql: string, values?: unknown[]): Promise<[any, ...unknown[]]>;
 }
 
+/**
+ * A query function bound to one open transaction, as an adapter (`txbox/typeorm`,
+ * `txbox/prisma`...) makes it from its stack's transaction: the write seam, answering the
+ * mysql2 way. `inTransaction` is what tells it, by type, from a pool, which has `query` too.
+ */
+export interface MysqlTransactionQuery extends MysqlQueryable {
+  readonly inTransaction: true;
+}
+
+/** What `send()` takes: a mysql2 `PoolConnection` in a transaction, or an adapter's handle. */
+export type MysqlTransaction = MysqlConnectionLike | MysqlTransactionQuery;
+
 /** A connection checked out of a pool: mysql2's `PoolConnection`. */
 export interface MysqlConnectionLike extends MysqlQueryable {
   release(): void;

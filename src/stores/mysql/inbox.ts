@@ -1,6 +1,6 @@
 import { schemaMissing, transactionConflict } from '../../core/errors.js';
 import type { InboxStore } from '../../core/inbox.js';
-import { affectedRows, checkTransactionHandle, duplicateKeyIndex, isDeadlock, isNoSuchTable, selectRows, type MysqlConnectionLike } from './driver.js';
+import { affectedRows, checkTransactionHandle, duplicateKeyIndex, isDeadlock, isNoSuchTable, selectRows, type MysqlTransaction } from './driver.js';
 import { resolveTableOptions, type MysqlTableOptions } from './options.js';
 import { timed } from './sql.js';
 
@@ -26,7 +26,7 @@ const NOW = 'UTC_TIMESTAMP(6)';
  * The ids are VARBINARY so they compare byte for byte: with a text collation, ids differing only
  * in trailing spaces (or case, with a `_ci` collation) would be one id, and a message skipped.
  */
-export function createMysqlInbox(options: MysqlInboxOptions): InboxStore<MysqlConnectionLike> {
+export function createMysqlInbox(options: MysqlInboxOptions): InboxStore<MysqlTransaction> {
   const { pool, table, bareTable, quote, schema } = resolveTableOptions(options, 'txbox_inbox');
   const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
   consumer VARBINARY(1020) NOT NULL,

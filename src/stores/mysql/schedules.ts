@@ -1,7 +1,7 @@
 import { invalidArgument } from '../../core/errors.js';
 import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
 import { rowToSchedule, type ScheduleRow } from '../shared/schedule-rows.js';
-import { affectedRows, selectRows, type MysqlConnectionLike } from './driver.js';
+import { affectedRows, selectRows, type MysqlTransaction } from './driver.js';
 import { resolveTableOptions, type MysqlTableOptions } from './options.js';
 import { isoUtc, timed, utcDatetime } from './sql.js';
 
@@ -18,7 +18,7 @@ const LAST_DATETIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
  * Date's precision, so the value `due` returns compares equal in `advance`. It is written as UTC
  * text and read back formatted in SQL, so no session or driver time zone shifts it.
  */
-export function createMysqlSchedules(options: MysqlSchedulesOptions): ScheduleStore<MysqlConnectionLike> {
+export function createMysqlSchedules(options: MysqlSchedulesOptions): ScheduleStore<MysqlTransaction> {
   const { pool, table, quote } = resolveTableOptions(options, 'txbox_schedules');
   const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
   name VARCHAR(255) NOT NULL,

@@ -14,6 +14,18 @@ export interface PgQueryable {
   query(text: string, values?: unknown[]): Promise<PgResultLike>;
 }
 
+/**
+ * A query function bound to one open transaction, as an adapter (`txbox/typeorm`,
+ * `txbox/prisma`...) makes it from its stack's transaction: the write seam. `inTransaction`
+ * is what tells it, by type, from a pool, which has `query` too.
+ */
+export interface PgTransactionQuery extends PgQueryable {
+  readonly inTransaction: true;
+}
+
+/** What `send()` takes: a `pg.PoolClient` in a transaction, or an adapter's handle. */
+export type PgTransaction = PgClientLike | PgTransactionQuery;
+
 /** A connection checked out of a pool: `pg.PoolClient`. */
 export interface PgClientLike extends PgQueryable {
   release(destroy?: boolean | Error): void;

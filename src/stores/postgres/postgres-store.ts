@@ -5,7 +5,7 @@ import type { ScheduleStore } from '../../core/schedule-store.js';
 import { buildPgSchedules, type PgSchedulesOptions } from './schedules.js';
 import { invalidOption } from '../../core/errors.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
-import type { PgClientLike, PgPoolLike } from './driver.js';
+import type { PgClientLike, PgPoolLike, PgTransaction } from './driver.js';
 import { PG_DIALECT_OPTION_KEYS, resolvePgDialectOptions, type PgDialectOptions } from './options.js';
 import { buildPgStore } from './store.js';
 import type { ClaimMode } from './sql.js';
@@ -21,7 +21,7 @@ export interface PostgresStoreOptions extends PgDialectOptions {
   claimMode?: ClaimMode;
 }
 
-export interface PostgresStore extends OutboxStore<PgClientLike> {
+export interface PostgresStore extends OutboxStore<PgTransaction> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
   transaction<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T>;
 }
@@ -35,7 +35,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const claimMode = options.claimMode ?? 'lock';
   if (claimMode !== 'lock' && claimMode !== 'lease') throw invalidOption('claimMode', claimMode, "must be 'lock' or 'lease'");
   const o = resolvePgDialectOptions(options, claimMode);
-  const store = buildPgStore<PgClientLike>('postgres', pool, o);
+  const store = buildPgStore<PgTransaction>('postgres', pool, o);
   return {
     ...store,
     // No LISTEN where nothing NOTIFYs: it would hold a pooled connection for as long as the relay runs.
@@ -60,17 +60,17 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 }
 
 /** The inbox table on the same pool: `createInbox({ store: createPostgresInbox({ pool }), outbox })`. */
-export function createPostgresInbox(options: PgInboxOptions & { pool: PgPoolLike }): InboxStore<PgClientLike> {
+export function createPostgresInbox(options: PgInboxOptions & { pool: PgPoolLike }): InboxStore<PgTransaction> {
   rejectUnknownOptions<PgInboxOptions & { pool: PgPoolLike }>(options, { pool: true, table: true, schema: true });
   const pool = options?.pool;
   if (!pool || typeof pool.query !== 'function') throw invalidOption('pool', pool, 'must be a pg Pool');
-  return buildPgInbox<PgClientLike>('postgres', pool, options);
+  return buildPgInbox<PgTransaction>('postgres', pool, options);
 }
 
 /** The schedules table on the same pool, for recurring messages of `txbox/consumers`. */
-export function createPostgresSchedules(options: PgSchedulesOptions & { pool: PgPoolLike }): ScheduleStore<PgClientLike> {
+export function createPostgresSchedules(options: PgSchedulesOptions & { pool: PgPoolLike }): ScheduleStore<PgTransaction> {
   rejectUnknownOptions<PgSchedulesOptions & { pool: PgPoolLike }>(options, { pool: true, table: true, schema: true });
   const pool = options?.pool;
   if (!pool || typeof pool.query !== 'function') throw invalidOption('pool', pool, 'must be a pg Pool');
-  return buildPgSchedules<PgClientLike>('postgres', pool, options);
+  return buildPgSchedules<PgTransaction>('postgres', pool, options);
 }

@@ -159,7 +159,9 @@ WHERE ${free} RETURNING 1`;
 
 /** Lock mode: debouncers of one dedup key ($1) of this table take turns, until their transactions end. */
 export function debounceLockSql(l: TableLayout): string {
-  return `SELECT pg_advisory_xact_lock(hashtext('txbox:debounce'), hashtext(${quoteLiteral(l.table)} || $1::text))`;
+  // `SELECT 1 FROM` a void function: every write statement answers columns any client can
+  // decode (Prisma's raw queries refuse a void column).
+  return `SELECT 1 AS locked FROM pg_advisory_xact_lock(hashtext('txbox:debounce'), hashtext(${quoteLiteral(l.table)} || $1::text))`;
 }
 
 const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -47,7 +47,8 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   const cleanup = cleanupSql(layout);
   const dead = deadLetterSql(layout);
   const schema = postgresSchema(layout, o.schema);
-  const notifySql = `SELECT pg_notify('${o.channel}', '')`;
+  // No void column in the answer: an ORM's raw query may refuse to decode one (Prisma does).
+  const notifySql = `SELECT 1 AS notified FROM pg_notify('${o.channel}', '')`;
 
   const writeChunk = async (tx: Tx, chunk: readonly EncodedMessage[], offset: number): Promise<string[]> => {
     const { sql, values, returnsIds } = insert(chunk);

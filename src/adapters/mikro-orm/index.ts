@@ -1,0 +1,1 @@
+export { fromMikroOrm, fromMikroOrmMysql } from './mikro-orm.js';

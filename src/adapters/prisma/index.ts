@@ -1,0 +1,1 @@
+export { fromPrisma, fromPrismaMysql, type PrismaTransactionClient } from './prisma.js';
