@@ -3,7 +3,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DRIVERS = ['pg', 'better-sqlite3', '@electric-sql/pglite', 'mysql2', 'mariadb', 'amqplib', 'ioredis', 'redis', 'mqtt', 'nats', '@nats-io/transport-node', '@nats-io/jetstream'];
+// Drivers and ORMs: the user's, passed in; library code may only import their types.
+const DRIVERS = [
+  'pg', 'better-sqlite3', '@electric-sql/pglite', 'mysql2', 'mariadb', 'amqplib', 'ioredis', 'redis', 'mqtt', 'nats', '@nats-io/transport-node', '@nats-io/jetstream',
+  'typeorm', '@mikro-orm/core', '@mikro-orm/knex', '@mikro-orm/postgresql', '@mikro-orm/mysql', '@prisma/client', '@prisma/adapter-pg', '@prisma/adapter-mariadb', 'knex',
+];
 const files = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 const problems = [];
 
