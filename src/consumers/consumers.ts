@@ -4,6 +4,7 @@ import type { RelayEventListener } from '../core/events.js';
 import { createInbox, type InboxStore } from '../core/inbox.js';
 import { createOutbox } from '../core/outbox.js';
 import { createRelay, type Relay } from '../core/relay.js';
+import type { RelayOptions } from '../core/relay-options.js';
 import type { BatchReport } from '../core/deliver.js';
 import type { DeadLetter, OutboxStore } from '../core/store.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -39,6 +40,8 @@ export interface ConsumersOptions<Tx> {
   /** How often due schedules are checked. Default 1000 ms. */
   scheduleIntervalMs?: number;
   onEvent?: RelayEventListener;
+  /** The relay's logger (see RelayOptions.logger): default the console, `false` silent. */
+  logger?: RelayOptions['logger'];
   clock?: Clock;
   random?: () => number;
 }
@@ -75,7 +78,7 @@ export interface Consumers<Tx> {
 
 /** In-process consumers on the application's own database (AsyncMonolith mode), on the outbox relay. */
 export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx> {
-  rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, clock: true, random: true });
+  rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, logger: true, clock: true, random: true });
   const { store, consumers: definitions } = options ?? ({} as ConsumersOptions<Tx>);
   if (!store || typeof store.claim !== 'function') throw invalidOption('store', store, 'must be an outbox store');
   if (!Array.isArray(definitions) || definitions.length === 0) throw invalidOption('consumers', definitions, 'must be a non-empty array of consumer definitions');
@@ -121,6 +124,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     maxAttempts: Infinity,
     produceTimeoutMs: produceDeadlineMs(longest, store.claimTimeoutMs),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
 
