@@ -6,6 +6,7 @@ import type { ProcessHook } from '../core/process-hook.js';
 import { createInbox, type InboxStore } from '../core/inbox.js';
 import { createOutbox } from '../core/outbox.js';
 import { createRelay, type Relay } from '../core/relay.js';
+import type { RelayOptions } from '../core/relay-options.js';
 import type { BatchReport } from '../core/deliver.js';
 import type { DeadLetter, OutboxStore } from '../core/store.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -45,6 +46,8 @@ export interface ConsumersOptions<Tx> {
   traceContext?: TraceContextSource;
   /** Wraps each handler call, e.g. `otel.process` for a process span continuing the message's trace. */
   instrument?: ProcessHook;
+  /** The relay's logger (see RelayOptions.logger): default the console, `false` silent. */
+  logger?: RelayOptions['logger'];
   clock?: Clock;
   random?: () => number;
 }
@@ -81,7 +84,7 @@ export interface Consumers<Tx> {
 
 /** In-process consumers on the application's own database (AsyncMonolith mode), on the outbox relay. */
 export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx> {
-  rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, traceContext: true, instrument: true, clock: true, random: true });
+  rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, traceContext: true, instrument: true, logger: true, clock: true, random: true });
   const { store, consumers: definitions } = options ?? ({} as ConsumersOptions<Tx>);
   if (!store || typeof store.claim !== 'function') throw invalidOption('store', store, 'must be an outbox store');
   if (!Array.isArray(definitions) || definitions.length === 0) throw invalidOption('consumers', definitions, 'must be a non-empty array of consumer definitions');
@@ -131,6 +134,7 @@ export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx
     maxAttempts: Infinity,
     produceTimeoutMs: produceDeadlineMs(longest, store.claimTimeoutMs),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.logger !== undefined ? { logger: options.logger } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
 

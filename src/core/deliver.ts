@@ -83,9 +83,12 @@ async function produceAndSettle(
   const settleMs = o.clock.now() - settleStart;
 
   let dead = 0;
+  const byId = new Map(messages.map((m) => [m.id, m]));
   for (const f of settlement.failed) {
     if (f.dead) dead++;
-    emit(f.dead ? { type: 'message.dead', key, id: f.id, error: f.error } : { type: 'message.failed', key, id: f.id, error: f.error, retryInMs: f.retryInMs });
+    const m = byId.get(f.id);
+    const about = { key, id: f.id, messageKey: m?.key ?? null, attempt: (m?.attempts ?? 0) + 1, error: f.error };
+    emit(f.dead ? { type: 'message.dead', ...about } : { type: 'message.failed', ...about, retryInMs: f.retryInMs });
   }
   if (orderViolations.length > 0) emit({ type: 'order.violated', key, ids: orderViolations });
   const counts = {

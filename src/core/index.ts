@@ -1,8 +1,12 @@
 export { createOutbox, type Outbox, type OutboxOptions, type SendResult } from './outbox.js';
-export { createRelay, type Relay } from './relay.js';
+export { createRelay, type Relay, type RelayStats } from './relay.js';
 export type { RelayOptions, CleanupOptions } from './relay-options.js';
+export type { RelayHealth } from './health.js';
+export { consoleLogger, type Logger, type LogLevel } from './logger.js';
+export type { WarningOptions } from './warnings.js';
+export type { OutboxStats, OutboxCounts, StatsOptions } from './stats.js';
 export type { BatchReport } from './deliver.js';
-export type { RelayEvent, RelayEventListener } from './events.js';
+export type { RelayEvent, RelayEventListener, RecoverableCondition } from './events.js';
 export { parsePayload, type MessageInput, type OutboxMessage, type EncodedMessage, type TraceContext } from './message.js';
 export type { Producer, ProduceFn, ProduceContext, ProduceResult, ProduceFailure } from './producer.js';
 export type {

@@ -3,6 +3,8 @@ import { systemClock, type Clock } from './clock.js';
 import { invalidOption } from './errors.js';
 import { rejectUnknownOptions, type OptionKeys } from './option-keys.js';
 import type { RelayEventListener } from './events.js';
+import { consoleLogger, type Logger } from './logger.js';
+import type { ResolvedWarnings, WarningOptions } from './warnings.js';
 import { toProduceFn, type ProduceFn, type Producer } from './producer.js';
 import type { OutboxStore } from './store.js';
 
@@ -51,6 +53,16 @@ export interface RelayOptions {
   /** Source of jitter; tests pass a fixed one. */
   random?: () => number;
   onEvent?: RelayEventListener;
+  /**
+   * Where failures and warnings are logged: any `{ debug, info, warn, error }` object (pino,
+   * bunyan and console as they are; see docs/relay.md for winston), called as
+   * `logger.warn(fields, message)`. Default: the console, info level and above. `false`: silent.
+   */
+  logger?: Logger | false;
+  /** Identical failures are logged once, then summarized at most once per this interval while they go on. Default 30 s. */
+  logRepeatIntervalMs?: number;
+  /** Thresholds of the warnings raised without asking (`lag.high`, `backlog.growing`, `key.blocked`); `false` turns them off. */
+  warnings?: WarningOptions | false;
 }
 
 export interface ResolvedRelayOptions {
@@ -74,6 +86,9 @@ export interface ResolvedRelayOptions {
   clock: Clock;
   random: () => number;
   onEvent: RelayEventListener | undefined;
+  logger: Logger | undefined;
+  logRepeatIntervalMs: number;
+  warnings: ResolvedWarnings | undefined;
 }
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -81,6 +96,7 @@ const DAY = 24 * 60 * 60 * 1000;
 const RELAY_OPTION_KEYS: OptionKeys<RelayOptions> = {
   store: true, producer: true, batchSize: true, concurrency: true, pollIntervalMs: true, drainUntilEmpty: true, produceTimeoutMs: true, maxAttempts: true, retry: true,
   claimBackoff: true, produceBackoff: true, settleBackoff: true, settleAttempts: true, watch: true, cleanup: true, owner: true, clock: true, random: true, onEvent: true,
+  logger: true, logRepeatIntervalMs: true, warnings: true,
 };
 
 export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
@@ -127,6 +143,37 @@ export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
     clock: o.clock ?? systemClock,
     random: o.random ?? Math.random,
     onEvent: o.onEvent,
+    logger: resolveLogger(o.logger),
+    logRepeatIntervalMs: positive('logRepeatIntervalMs', o.logRepeatIntervalMs, 30_000),
+    warnings: resolveWarnings(o.warnings),
+  };
+}
+
+function resolveLogger(logger: Logger | false | undefined): Logger | undefined {
+  if (logger === false) return undefined;
+  if (logger === undefined) return consoleLogger();
+  if (logger === null || typeof logger !== 'object') throw invalidOption('logger', logger, 'must be an object with debug, info, warn and error methods (pino, console...), or false');
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) {
+    if (typeof logger[level] !== 'function') throw invalidOption(`logger.${level}`, logger[level], 'must be a function');
+  }
+  return logger;
+}
+
+function resolveWarnings(w: WarningOptions | false | undefined): ResolvedWarnings | undefined {
+  if (w === false) return undefined;
+  if (w !== undefined && (w === null || typeof w !== 'object')) throw invalidOption('warnings', w, 'must be an object or false');
+  rejectUnknownOptions<WarningOptions>(w, { intervalMs: true, lagMs: true, backlog: true, backlogForMs: true, keyFailures: true }, 'warnings');
+  const orOff = (field: string, value: number | undefined, fallback: number, isInteger = false) => {
+    const v = value ?? fallback;
+    if (v === Infinity) return v;
+    return isInteger ? integer(field, v, fallback, 1, Number.MAX_SAFE_INTEGER) : positive(field, v, fallback);
+  };
+  return {
+    intervalMs: positive('warnings.intervalMs', w?.intervalMs, 15_000),
+    lagMs: orOff('warnings.lagMs', w?.lagMs, 60_000),
+    backlog: orOff('warnings.backlog', w?.backlog, 10_000, true),
+    backlogForMs: positive('warnings.backlogForMs', w?.backlogForMs, 300_000, true),
+    keyFailures: orOff('warnings.keyFailures', w?.keyFailures, 5, true),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { EncodedMessage, OutboxMessage } from './message.js';
+import type { OutboxStats, StatsOptions } from './stats.js';
 import type { WakeChannel } from './wake.js';
 
 /** Identifies one outbox: the kind of store and the outbox's own name (OutboxKit's OutboxKey). */
@@ -107,6 +108,13 @@ export interface OutboxStore<Tx = unknown> {
   migrate(): Promise<void>;
   /** The DDL `migrate()` runs, for users' own migration tools. */
   schemaSql(): string;
+
+  /**
+   * Counts of pending, due, delayed, in-flight and dead messages and the lag of the oldest due
+   * one, in one read-only query that takes no locks (docs/observability.md shows its plans).
+   * Optional so that a store written outside txbox still fits the port.
+   */
+  stats?(options?: StatsOptions): Promise<OutboxStats>;
 
   /** Cross-process wake-up (LISTEN/NOTIFY...). Resolves to a function that stops watching. */
   watch?(onWake: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;

@@ -8,7 +8,8 @@ export interface OutboxStatsLike {
   readonly pending: number;
   readonly due: number;
   readonly delayed: number;
-  readonly inFlight: number;
+  /** Null where the store cannot tell (MySQL's lock mode): the gauge then reports nothing. */
+  readonly inFlight: number | null;
   readonly dead: number;
   /** Age of the oldest due pending message; 0 when none is due. */
   readonly lagMs: number;
@@ -42,9 +43,12 @@ interface Entry {
  */
 export function storeGauges(meter: Meter) {
   const entries = new Set<Entry>();
-  const gauge = (name: string, unit: string, description: string, read: (s: OutboxStatsLike) => number) => {
+  const gauge = (name: string, unit: string, description: string, read: (s: OutboxStatsLike) => number | null) => {
     meter.createObservableGauge(name, { unit, description }).addCallback((result: ObservableResult) => {
-      for (const e of entries) if (e.last) result.observe(read(e.last), e.attributes);
+      for (const e of entries) {
+        const value = e.last ? read(e.last) : null;
+        if (value !== null) result.observe(value, e.attributes);
+      }
     });
   };
   gauge(METRIC.pending, '{message}', 'Messages not yet delivered (due, delayed and in flight)', (s) => s.pending);

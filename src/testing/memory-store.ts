@@ -4,6 +4,7 @@ import type { EncodedMessage, OutboxMessage } from '../core/message.js';
 import { claimInKeyOrderSync } from '../core/ordering.js';
 import type { ClaimedBatch, DeadLetter, OutboxStore, Settlement, SettleResult, WriteResult } from '../core/store.js';
 import { checkIds, resolveCommonStoreOptions, type CommonStoreOptions } from '../core/store-options.js';
+import { summarizeStats, type StatsPart } from '../core/stats.js';
 import { WakeChannel } from '../core/wake.js';
 
 interface Row {
@@ -272,6 +273,21 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         n++;
       }
       return n;
+    },
+    async stats({ byTopic = false } = {}) {
+      const now = clock.now();
+      const parts: StatsPart[] = [];
+      for (const r of rows.values()) {
+        if (r.processedAt !== null) continue;
+        if (r.deadAt !== null) {
+          parts.push({ topic: r.message.topic, pending: 0, delayed: 0, inFlight: 0, dead: 1, oldestDueMs: null });
+          continue;
+        }
+        const held = r.leaseUntil > now;
+        const delayed = !held && r.availableAt > now;
+        parts.push({ topic: r.message.topic, pending: 1, delayed: delayed ? 1 : 0, inFlight: held ? 1 : 0, dead: 0, oldestDueMs: held || delayed ? null : r.availableAt });
+      }
+      return summarizeStats(parts, now, byTopic);
     },
     async migrate() {},
     schemaSql: () => '-- the memory store keeps no schema',

@@ -280,5 +280,43 @@ export function storeContract(harness: StoreHarness): void {
       assert.deepEqual(producer.messages.map((m) => m.id), ids);
       assert.equal(await t.rowCount(), 0);
     });
+
+    it('counts pending, due, delayed, in-flight and dead messages, and the lag of due ones only', async () => {
+      const t = await harness.create();
+      assert.ok(t.store.stats, 'every txbox store answers stats()');
+      const stats = (byTopic = false) => t.store.stats!({ byTopic });
+      const first = await send(t, [{ topic: 't', payload: 'dies' }, { topic: 't', payload: 'backs off' }]);
+      const failing = (await t.store.claim({ limit: 10 }))!;
+      await t.store.settle(failing, {
+        delivered: [],
+        released: [],
+        failed: [{ id: first.ids[0]!, error: 'bad', retryInMs: 0, dead: true }, { id: first.ids[1]!, error: 'later', retryInMs: 60_000, dead: false }],
+      });
+      const backoff = await stats();
+      // A store that cannot see claims (MySQL's lock mode) says so with null, never with a wrong number.
+      const heldKnown = backoff.inFlight !== null;
+      assert.deepEqual(backoff, { pending: 1, due: 0, delayed: 1, inFlight: heldKnown ? 0 : null, dead: 1, lagMs: 0, oldestDueAt: null }, 'a message in backoff is delayed, not lag');
+
+      await send(t, [{ topic: 't', payload: 'held' }, { topic: 'other', payload: 'waits' }, { topic: 't', payload: 'later', delayMs: 60_000 }]);
+      const held = (await t.store.claim({ limit: 1 }))!;
+      assert.equal(held.messages.length, 1);
+      await sleep(60);
+      const now = await stats(true);
+      assert.equal(now.pending, 4, 'backoff, held, waiting and delayed');
+      assert.equal(now.delayed, 2, 'in backoff and sent with a delay');
+      assert.equal(now.inFlight, heldKnown ? 1 : null, 'the held message, counted once');
+      assert.equal(now.due, heldKnown ? 1 : 2);
+      assert.equal(now.pending, now.due + now.delayed + (now.inFlight ?? 0), 'each pending message in exactly one state');
+      assert.equal(now.dead, 1);
+      assert.ok(now.lagMs >= 40 && now.lagMs < 30_000, `lag of the oldest due message: ${now.lagMs} ms`);
+      assert.ok(now.oldestDueAt instanceof Date);
+      assert.deepEqual(now.byTopic?.other, { pending: 1, due: 1, delayed: 0, inFlight: heldKnown ? 0 : null, dead: 0, lagMs: now.byTopic?.other?.lagMs, oldestDueAt: now.byTopic?.other?.oldestDueAt });
+      assert.equal(now.byTopic?.t?.pending, 3);
+      assert.equal(now.byTopic?.t?.dead, 1);
+
+      await t.store.settle(held, settleAll(held.messages));
+      const after = await stats();
+      assert.deepEqual([after.pending, after.inFlight ?? 0, after.due, after.dead], [3, 0, 1, 1], 'delivered messages leave the counts');
+    });
   });
 }

@@ -9,6 +9,9 @@ import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
 import { INDEX, mysqlSchema } from './schema.js';
 import { maintenanceStatements, relayStatements } from './sql.js';
 import { mysqlWriter } from './write.js';
+import { mysqlStatsSql } from './stats.js';
+import { epochMs, statsPart, type StatsRow } from '../shared/stats-rows.js';
+import { summarizeStats } from '../../core/stats.js';
 
 export interface MysqlStore extends OutboxStore<MysqlTransaction> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
@@ -34,6 +37,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
   // In lock mode the server's wait_timeout, in whole seconds, is what ends a paused relay's claim.
   const claimTimeoutMs = o.claimMode === 'lock' ? Math.max(1, Math.ceil(o.claimTimeoutMs / 1000)) * 1000 : o.claimTimeoutMs;
   const { write, replacePending } = mysqlWriter(layout, o.pendingDedup);
+  const statsSql = { total: mysqlStatsSql(layout, o.claimMode, false, o.queryTimeoutMs), byTopic: mysqlStatsSql(layout, o.claimMode, true, o.queryTimeoutMs) };
 
   const byIdChunks = async (ids: readonly string[], fn: (chunk: readonly string[]) => Promise<number>) => {
     checkIds('ids', ids);
@@ -93,6 +97,10 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
     },
     requeueDeadLetters: (ids) => byIdChunks(ids, requeue),
     discardDeadLetters: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])),
+    async stats({ byTopic = false } = {}) {
+      const rows = await selectRows<StatsRow & { now_utc: string }>(pool, byTopic ? statsSql.byTopic : statsSql.total);
+      return summarizeStats(rows.map(statsPart), epochMs(rows[0]?.now_utc) ?? Date.now(), byTopic);
+    },
     async migrate() {
       await pool.query(schema);
     },

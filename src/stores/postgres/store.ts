@@ -10,6 +10,9 @@ import type { ResolvedPgDialectOptions } from './options.js';
 import { insertBuilder, writeError } from './insert.js';
 import { claimRows, claimStatements } from './claim.js';
 import { postgresSchema } from './schema.js';
+import { pgStatsSql } from './stats.js';
+import { statsPart, type StatsRow } from '../shared/stats-rows.js';
+import { summarizeStats } from '../../core/stats.js';
 import { cleanupSql, deadLetterSql, debounceLockSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
 /**
@@ -49,6 +52,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   const schema = postgresSchema(layout, o.schema);
   // No void column in the answer: an ORM's raw query may refuse to decode one (Prisma does).
   const notifySql = `SELECT 1 AS notified FROM pg_notify('${o.channel}', '')`;
+  const statsSql = { total: pgStatsSql(layout, o.claimMode, false), byTopic: pgStatsSql(layout, o.claimMode, true) };
 
   const writeChunk = async (tx: Tx, chunk: readonly EncodedMessage[], offset: number): Promise<string[]> => {
     const { sql, values, returnsIds } = insert(chunk);
@@ -220,6 +224,10 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     async discardDeadLetters(ids) {
       checkIds('ids', ids);
       return count(dead.discard, [ids]);
+    },
+    async stats({ byTopic = false } = {}) {
+      const { rows } = await db.query(byTopic ? statsSql.byTopic : statsSql.total);
+      return summarizeStats((rows as StatsRow[]).map(statsPart), Number(rows[0]?.now_ms ?? Date.now()), byTopic);
     },
     async migrate() {
       // One migrator at a time: concurrent CREATE ... IF NOT EXISTS can still collide in PostgreSQL.

@@ -10,6 +10,9 @@ import { checkTransactionHandle, statementCache, writeError, type SqliteDatabase
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { sqliteSchema } from './schema.js';
 import { sqliteStatements } from './sql.js';
+import { sqliteStatsSql } from './stats.js';
+import { statsPart, type StatsRow } from '../shared/stats-rows.js';
+import { summarizeStats } from '../../core/stats.js';
 
 export interface SqliteStore extends OutboxStore<SqliteDatabaseLike> {
   /** Runs `fn` in a synchronous better-sqlite3 transaction, then wakes relays in this process. */
@@ -120,6 +123,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     async discardDeadLetters(ids) {
       checkIds('ids', ids);
       return stmt(db, sql.discard).run(JSON.stringify(ids)).changes;
+    },
+    async stats({ byTopic = false } = {}) {
+      const now = clock.now();
+      const rows = stmt(db, sqliteStatsSql(o.layout, byTopic)).all({ now }) as StatsRow[];
+      return summarizeStats(rows.map(statsPart), now, byTopic);
     },
     migrate: async () => void db.exec(schema),
     schemaSql: () => schema,
