@@ -17,7 +17,9 @@ export async function startWatch(o: ResolvedRelayOptions, stop: AbortSignal, onW
       const close = await watch(onWake, fail);
       failures = 0;
       const onStop = () => fail(undefined);
-      stop.addEventListener('abort', onStop, { once: true });
+      // stop() may have come while the watch was opening: its abort event has fired already.
+      if (stop.aborted) onStop();
+      else stop.addEventListener('abort', onStop, { once: true });
       error = await broken;
       stop.removeEventListener('abort', onStop);
       await close().catch(() => {});
