@@ -3,7 +3,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const DRIVERS = ['pg', 'better-sqlite3', '@electric-sql/pglite', 'mysql2', 'mariadb', 'amqplib', 'ioredis', 'redis', 'mqtt', 'nats', '@nats-io/transport-node', '@nats-io/jetstream'];
+const DRIVERS = ['pg', 'better-sqlite3', '@electric-sql/pglite', 'mysql2', 'mariadb', 'amqplib', 'ioredis', 'redis', 'mqtt', 'nats', '@nats-io/transport-node', '@nats-io/jetstream',
+  // The NestJS module is built from factory providers, with no decorator, so it needs no Nest code
+  // at run time: it then works with any Nest version and from the CommonJS build under Jest.
+  '@nestjs/common', '@nestjs/core', 'nestjs-cls', '@nestjs-cls/transactional'];
 const files = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 const problems = [];
 
