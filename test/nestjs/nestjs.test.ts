@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -27,3 +28,16 @@ function childEnv(): NodeJS.ProcessEnv {
   delete env.NODE_TEST_CONTEXT;
   return env;
 }
+
+test('docs/adapters/nestjs.md shows the tested example, with the package\'s import paths', () => {
+  const read = (path: string) => readFileSync(new URL(path, import.meta.url), 'utf8');
+  const tested = read('./orders-app.ts')
+    .split('\n')
+    .slice(2) // the header comment, which names the test
+    .join('\n')
+    .replace("'../../src/adapters/nestjs/index.js'", "'txbox/nestjs'")
+    .replace("'../../src/core/index.js'", "'txbox'")
+    .replace("'../../src/stores/postgres/index.js'", "'txbox/postgres'");
+  const blocks = [...read('../../docs/adapters/nestjs.md').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.ok(blocks.includes(tested.trimEnd() + '\n'), 'the example block equals test/nestjs/orders-app.ts');
+});
