@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
  * also hooks require(), and compiles an ESM-only package that a CommonJS one requires (Nest 12's
  * @nestjs/core, required by nestjs-cls) into a second copy: nestjs-cls's HttpAdapterHost is then
  * not Nest's, and the application does not even start. Node's own require(esm) keeps one copy.
+ * SIGKILL on timeout: a hung app.close() would otherwise outlive the test, since Nest's shutdown
+ * hooks catch SIGTERM.
  */
 test('TxboxModule scenarios in a real Nest application (test/nestjs/scenarios.ts)', { timeout: 120_000 }, async () => {
   const file = fileURLToPath(new URL('./scenarios.ts', import.meta.url));
   const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx/esm', '--test', '--test-reporter=spec', file], { timeout: 110_000, maxBuffer: 16 * 1024 * 1024, env: childEnv() }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['--import', 'tsx/esm', '--test', '--test-reporter=spec', file], { timeout: 110_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: childEnv() }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
     );
   });
