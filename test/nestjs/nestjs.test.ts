@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 test('TxboxModule scenarios in a real Nest application (test/nestjs/scenarios.ts)', { timeout: 120_000 }, async () => {
   const file = fileURLToPath(new URL('./scenarios.ts', import.meta.url));
   const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx/esm', '--test', '--test-reporter=spec', file], { timeout: 110_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: childEnv() }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['--import', 'tsx/esm', '--test-reporter=spec', file], { timeout: 110_000, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, env: childEnv() }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
     );
   });
