@@ -49,7 +49,7 @@ describe('the packed package in a CommonJS project', { timeout: 240_000 }, () =>
     mkdirSync(join(project, 'node_modules', '@types'));
     // Jest loads its transformer from the project: ts-jest, and the typescript it compiles with.
     if (jestHome) symlinkSync(join(jestHome, 'node_modules', '@types', 'jest'), join(project, 'node_modules', '@types', 'jest'));
-    if (jestHome && jestHome !== ROOT) symlinkSync(join(jestHome, 'node_modules', 'ts-jest'), join(project, 'node_modules', 'ts-jest'));
+    if (jestHome) symlinkSync(join(jestHome, 'node_modules', 'ts-jest'), join(project, 'node_modules', 'ts-jest'));
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
