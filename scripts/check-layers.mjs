@@ -3,10 +3,13 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-// Drivers and ORMs: the user's, passed in; library code may only import their types.
+// Drivers, ORMs and frameworks: the user's, passed in; library code may only import their types.
+// The NestJS module is built from factory providers, with no decorator, so it needs no Nest code
+// at run time: it then works with any Nest version and from the CommonJS build under Jest.
 const DRIVERS = [
   'pg', 'better-sqlite3', '@electric-sql/pglite', 'mysql2', 'mariadb', 'amqplib', 'ioredis', 'redis', 'mqtt', 'nats', '@nats-io/transport-node', '@nats-io/jetstream',
   'typeorm', '@mikro-orm/core', '@mikro-orm/knex', '@mikro-orm/postgresql', '@mikro-orm/mysql', '@prisma/client', '@prisma/adapter-pg', '@prisma/adapter-mariadb', 'knex',
+  '@nestjs/common', '@nestjs/core', 'nestjs-cls', '@nestjs-cls/transactional',
 ];
 const files = (dir) => readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? files(join(dir, f)) : [join(dir, f)]));
 const problems = [];

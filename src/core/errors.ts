@@ -26,6 +26,13 @@ export interface TxboxErrorOptions {
   value?: unknown;
 }
 
+/**
+ * Marks every txbox error with the names of its classes. The ESM and CommonJS builds (and two
+ * installed copies of txbox) each have their own classes, so a prototype check alone would make
+ * `error instanceof TxboxError` false for an error raised by the other copy.
+ */
+const BRAND = Symbol.for('txbox.error.classes');
+
 export class TxboxError extends Error {
   readonly code: TxboxErrorCode;
   readonly field: string | undefined;
@@ -37,7 +44,22 @@ export class TxboxError extends Error {
     this.code = code;
     this.field = options.field;
     this.value = options.value;
+    Object.defineProperty(this, BRAND, { value: classNames(new.target) });
   }
+
+  /** By prototype, or by brand for an error of another copy's class of the same name. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    const names = typeof value === 'object' && value !== null ? (value as { [BRAND]?: unknown })[BRAND] : undefined;
+    return Array.isArray(names) && names.includes(this.name);
+  }
+}
+
+/** `new.target` and its ancestors up to TxboxError, e.g. ['PermanentFailure', 'TxboxError']. */
+function classNames(target: abstract new (...args: never[]) => unknown): readonly string[] {
+  const names: string[] = [];
+  for (let c: unknown = target; typeof c === 'function' && c !== Error; c = Object.getPrototypeOf(c)) names.push(c.name);
+  return Object.freeze(names);
 }
 
 /** Bad input to `send()` or another call: nothing was written. */
