@@ -33,21 +33,14 @@ async function watchUntilBroken(watch: Watch, stop: AbortSignal, onWake: () => v
   stop.addEventListener('abort', onStop, { once: true });
   if (stop.aborted) onStop();
   try {
-    const opening = watch(onWake, end);
-    let first: (() => Promise<void>) | { error: unknown };
+    let close: () => Promise<void>;
     try {
-      first = await Promise.race([opening, ended.then((error) => ({ error }))]);
+      close = await watch(onWake, end);
     } catch (error) {
       return { opened: false, error };
     }
-    if (typeof first !== 'function') {
-      // Stopped (or broken) while opening, e.g. waiting for a pooled connection: return now, and
-      // close the watch in the background once it is open, so nothing stays checked out.
-      opening.then((close) => close(), () => {}).catch(() => {});
-      return { opened: false, error: first.error };
-    }
     const error = await ended;
-    await first().catch(() => {});
+    await close().catch(() => {});
     return { opened: true, error };
   } finally {
     stop.removeEventListener('abort', onStop);
