@@ -15,6 +15,7 @@ export type TxboxErrorCode =
   | 'PUBLISH_FAILED'
   | 'CLAIM_LOST'
   | 'SCHEMA_MISSING'
+  | 'SCHEMA_TOO_NEW'
   | 'TRANSACTION_CONFLICT'
   | 'STORE_ERROR';
 

@@ -32,3 +32,4 @@ export { startInboxCleanup, type InboxCleanupOptions } from './inbox-cleanup.js'
 export type { ProcessHook, ProcessInfo } from './process-hook.js';
 export { inboxHandler, type InboxHandlerOptions } from './inbox-handler.js';
 export type { ScheduleStore, StoredSchedule } from './schedule-store.js';
+export { OUTBOX_SCHEMA_VERSION, SCHEMA_REGISTRY_TABLE, type SchemaStatus } from './schema-version.js';

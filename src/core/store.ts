@@ -1,5 +1,6 @@
 import type { EncodedMessage, OutboxMessage } from './message.js';
 import type { OutboxStats, StatsOptions } from './stats.js';
+import type { SchemaStatus } from './schema-version.js';
 import type { WakeChannel } from './wake.js';
 
 /** Identifies one outbox: the kind of store and the outbox's own name (OutboxKit's OutboxKey). */
@@ -104,10 +105,15 @@ export interface OutboxStore<Tx = unknown> {
   requeueDeadLetters(ids: readonly string[]): Promise<number>;
   discardDeadLetters(ids: readonly string[]): Promise<number>;
 
-  /** Creates the table and indexes if they do not exist. */
+  /**
+   * Creates the table and indexes if they do not exist, upgrades a table an earlier txbox made
+   * (add-only) and records its schema version; refuses a version from the future (SCHEMA_TOO_NEW).
+   */
   migrate(): Promise<void>;
-  /** The DDL `migrate()` runs, for users' own migration tools. */
+  /** The DDL `migrate()` runs on a new database, version record included, for users' own migration tools. */
   schemaSql(): string;
+  /** The table's recorded version and any columns or indexes missing, read from the database's catalog. */
+  schemaStatus?(): Promise<SchemaStatus>;
 
   /**
    * Counts of pending, due, delayed, in-flight and dead messages and the lag of the oldest due

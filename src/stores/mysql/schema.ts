@@ -1,4 +1,6 @@
+import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
 import type { TableLayout } from '../shared/layout.js';
+import { columnNames, literal, registryTable, upgradeStatements, type UpgradeStep } from '../shared/schema-registry.js';
 
 /** Index names are scoped to their table in MySQL, so they need no table prefix. */
 export const INDEX = { id: 'txbox_id', dedup: 'txbox_dedup', pending: 'txbox_pending', key: 'txbox_key' } as const;
@@ -48,3 +50,39 @@ export function mysqlSchema(l: TableLayout, pendingDedup: string): string {
   KEY ${l.quote(INDEX.key)} (${c.key}, ${c.processedAt}, ${c.deadAt}, ${c.position})
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
+
+/** Add-only changes since version 1 (none yet); each new version adds one step here. */
+const UPGRADES: readonly UpgradeStep[] = [];
+
+/** The version registry and this table's record in it; the record never lowers a version. */
+export function mysqlVersionStatements(l: TableLayout): string[] {
+  const registry = registryTable(l);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${registry} (
+  table_name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  version INT NOT NULL,
+  migrated_at DATETIME(6) NOT NULL
+) ENGINE=InnoDB`,
+    `INSERT INTO ${registry} (table_name, version, migrated_at) VALUES (${literal(l.bareTable)}, ${OUTBOX_SCHEMA_VERSION}, UTC_TIMESTAMP(6))
+  ON DUPLICATE KEY UPDATE version = GREATEST(version, VALUES(version)), migrated_at = VALUES(migrated_at)`,
+  ];
+}
+
+/** The statements `migrate()` runs, one at a time, on a table at version `from` (null: no table yet). */
+export function mysqlMigrationStatements(l: TableLayout, pendingDedup: string, from: number | null): string[] {
+  const upgrades = from === null ? [] : upgradeStatements(UPGRADES, l, from);
+  return [...upgrades, mysqlSchema(l, pendingDedup), ...mysqlVersionStatements(l)];
+}
+
+/** The names `schemaStatus()` looks for: the generated dedup column and the inline indexes. */
+export function mysqlExpected(l: TableLayout, pendingDedupName: string) {
+  return { columns: [...columnNames(l), pendingDedupName], indexes: ['PRIMARY', ...Object.values(INDEX)] };
+}
+
+/** Catalog reads; the first parameter is the database (null: the connection's), the second the table. */
+export const MYSQL_CATALOG = {
+  exists: `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
+  columns: `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
+  indexes: `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
+  recorded: (l: TableLayout) => `SELECT version FROM ${registryTable(l)} WHERE table_name = ?`,
+};

@@ -6,7 +6,10 @@ import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
 import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlTransaction } from './driver.js';
 import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
-import { INDEX, mysqlSchema } from './schema.js';
+import { INDEX, mysqlMigrationStatements } from './schema.js';
+import { mysqlRecordedVersion, mysqlSchemaStatus, withMigrateLock } from './schema-status.js';
+import { startingVersion } from '../../core/schema-version.js';
+import { PENDING_DEDUP_COLUMN } from './options.js';
 import { maintenanceStatements, relayStatements } from './sql.js';
 import { mysqlWriter } from './write.js';
 import { mysqlStatsSql } from './stats.js';
@@ -32,7 +35,8 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
   const { pool, layout } = o;
   const relay = relayStatements(layout, o.completion === 'markProcessed', o.queryTimeoutMs, o.claimMode);
   const maintenance = maintenanceStatements(layout, o.queryTimeoutMs);
-  const schema = mysqlSchema(layout, o.pendingDedup);
+  const schema = mysqlMigrationStatements(layout, o.pendingDedup, null);
+  const schemaName = options.schema ?? null;
   const wakes = new WakeChannel();
   // In lock mode the server's wait_timeout, in whole seconds, is what ends a paused relay's claim.
   const claimTimeoutMs = o.claimMode === 'lock' ? Math.max(1, Math.ceil(o.claimTimeoutMs / 1000)) * 1000 : o.claimTimeoutMs;
@@ -102,8 +106,13 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
       return summarizeStats(rows.map(statsPart), epochMs(rows[0]?.now_utc) ?? Date.now(), byTopic);
     },
     async migrate() {
-      await pool.query(schema);
+      await withMigrateLock(pool, async (conn) => {
+        const { exists, recorded } = await mysqlRecordedVersion(conn, layout, schemaName);
+        const from = startingVersion(layout.table, recorded, exists);
+        for (const statement of mysqlMigrationStatements(layout, o.pendingDedup, from)) await conn.query(statement);
+      });
     },
-    schemaSql: () => `${schema};`,
+    schemaSql: () => schema.map((s) => `${s};`).join('\n'),
+    schemaStatus: () => mysqlSchemaStatus(pool, layout, schemaName, PENDING_DEDUP_COLUMN),
   };
 }

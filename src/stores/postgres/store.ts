@@ -9,10 +9,12 @@ import { checkTransactionHandle, runScript, type PgClientLike, type PgQueryable 
 import type { ResolvedPgDialectOptions } from './options.js';
 import { insertBuilder, writeError } from './insert.js';
 import { claimRows, claimStatements } from './claim.js';
-import { postgresSchema } from './schema.js';
 import { pgStatsSql } from './stats.js';
 import { statsPart, type StatsRow } from '../shared/stats-rows.js';
 import { summarizeStats } from '../../core/stats.js';
+import { postgresMigrationSql } from './schema.js';
+import { pgRecordedVersion, pgSchemaStatus } from './schema-status.js';
+import { startingVersion } from '../../core/schema-version.js';
 import { cleanupSql, deadLetterSql, debounceLockSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
 /**
@@ -49,7 +51,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   const settleDelivered = settleDeliveredSql(layout, o.completion === 'markProcessed', o.claimMode);
   const cleanup = cleanupSql(layout);
   const dead = deadLetterSql(layout);
-  const schema = postgresSchema(layout, o.schema);
+  const schema = postgresMigrationSql(layout, o.schema, null);
   // No void column in the answer: an ORM's raw query may refuse to decode one (Prisma does).
   const notifySql = `SELECT 1 AS notified FROM pg_notify('${o.channel}', '')`;
   const statsSql = { total: pgStatsSql(layout, o.claimMode, false), byTopic: pgStatsSql(layout, o.claimMode, true) };
@@ -230,10 +232,32 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
       return summarizeStats((rows as StatsRow[]).map(statsPart), Number(rows[0]?.now_ms ?? Date.now()), byTopic);
     },
     async migrate() {
-      // One migrator at a time: concurrent CREATE ... IF NOT EXISTS can still collide in PostgreSQL.
-      // A multi-statement script runs as one implicit transaction, which holds the lock to the end.
-      await runScript(db, `SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'));\n${schema}`);
+      // One migrator at a time (concurrent CREATE ... IF NOT EXISTS can still collide in
+      // PostgreSQL), in one transaction: a refused or failed upgrade leaves nothing behind.
+      await inMigrationTransaction(db, async (tx) => {
+        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'))`);
+        const { exists, recorded } = await pgRecordedVersion(tx, layout);
+        const from = startingVersion(layout.table, recorded, exists);
+        await runScript(tx, postgresMigrationSql(layout, o.schema, from));
+      });
     },
+    schemaStatus: () => pgSchemaStatus(db, layout),
     schemaSql: () => schema,
   };
+}
+
+/** A transaction on a pooled connection (pg) or PGlite's own; the script runs through `exec` where there is one. */
+async function inMigrationTransaction(db: PgConnectionSource, fn: (tx: PgQueryable & { exec?: (sql: string) => Promise<unknown> }) => Promise<void>): Promise<void> {
+  if (!db.connect && db.transaction) return db.transaction(fn);
+  if (!db.connect) throw new TxboxError('NOT_SUPPORTED', 'migrate() needs a pool with connect() or a database with transaction()');
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await fn(client);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').then(() => client.release(), () => client.release(true));
+    throw error;
+  }
+  client.release();
 }

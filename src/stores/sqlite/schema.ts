@@ -1,5 +1,7 @@
 import { partialIndexes } from '../shared/indexes.js';
+import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
 import type { TableLayout } from '../shared/layout.js';
+import { literal, registryTable, upgradeStatements, type UpgradeStep } from '../shared/schema-registry.js';
 
 /**
  * The outbox DDL for SQLite. AUTOINCREMENT keeps positions from being reused after the newest
@@ -31,3 +33,32 @@ export function sqliteSchema(l: TableLayout): string {
     ...partialIndexes(l),
   ].join('\n');
 }
+
+/** Add-only changes since version 1 (none yet); each new version adds one step here. */
+const UPGRADES: readonly UpgradeStep[] = [];
+
+/** The version registry and this table's record in it; the record never lowers a version. */
+export function sqliteVersionSql(l: TableLayout): string {
+  const registry = registryTable(l);
+  return `CREATE TABLE IF NOT EXISTS ${registry} (
+  table_name TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  migrated_at INTEGER NOT NULL
+);
+INSERT INTO ${registry} (table_name, version, migrated_at) VALUES (${literal(l.bareTable)}, ${OUTBOX_SCHEMA_VERSION}, CAST(strftime('%s', 'now') AS INTEGER) * 1000)
+  ON CONFLICT (table_name) DO UPDATE SET version = max(version, excluded.version), migrated_at = excluded.migrated_at;`;
+}
+
+/** What `migrate()` runs on a table at version `from` (null: no table yet). */
+export function sqliteMigrationSql(l: TableLayout, from: number | null): string {
+  const upgrades = from === null ? [] : upgradeStatements(UPGRADES, l, from);
+  return [...upgrades, sqliteSchema(l), sqliteVersionSql(l)].join('\n');
+}
+
+/** Catalog reads; the parameter is the bare table name. */
+export const SQLITE_CATALOG = {
+  exists: `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`,
+  columns: `SELECT name FROM pragma_table_info(?)`,
+  indexes: `SELECT name FROM pragma_index_list(?)`,
+  recorded: (l: TableLayout) => `SELECT version FROM ${registryTable(l)} WHERE table_name = ?`,
+};

@@ -8,7 +8,9 @@ import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '.
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { checkTransactionHandle, statementCache, writeError, type SqliteDatabaseLike } from './driver.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
-import { sqliteSchema } from './schema.js';
+import { sqliteMigrationSql } from './schema.js';
+import { sqliteRecordedVersion, sqliteSchemaStatus } from './schema-status.js';
+import { startingVersion } from '../../core/schema-version.js';
 import { sqliteStatements } from './sql.js';
 import { sqliteStatsSql } from './stats.js';
 import { statsPart, type StatsRow } from '../shared/stats-rows.js';
@@ -33,7 +35,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const { db, clock } = o;
   const sql = sqliteStatements(o.layout, o.completion === 'markProcessed');
   const stmt = statementCache();
-  const schema = sqliteSchema(o.layout);
+  const schema = sqliteMigrationSql(o.layout, null);
   const wakes = new WakeChannel();
 
   const writeSync = (tx: SqliteDatabaseLike, messages: readonly EncodedMessage[]): WriteResult => {
@@ -129,7 +131,16 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       const rows = stmt(db, sqliteStatsSql(o.layout, byTopic)).all({ now }) as StatsRow[];
       return summarizeStats(rows.map(statsPart), now, byTopic);
     },
-    migrate: async () => void db.exec(schema),
+    // An IMMEDIATE transaction takes the write lock first: migrators in several processes queue,
+    // and a refused or failed upgrade leaves nothing behind (SQLite's DDL is transactional).
+    migrate: async () =>
+      db
+        .transaction(() => {
+          const { exists, recorded } = sqliteRecordedVersion(db, o.layout);
+          db.exec(sqliteMigrationSql(o.layout, startingVersion(o.layout.table, recorded, exists)));
+        })
+        .immediate(),
     schemaSql: () => schema,
+    schemaStatus: async () => sqliteSchemaStatus(db, o.layout),
   };
 }

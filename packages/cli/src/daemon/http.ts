@@ -1,0 +1,29 @@
+import { createServer, type Server } from 'node:http';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { OutboxHealth } from './readiness.js';
+
+export interface Probes {
+  /** False once shutdown began: readiness turns off so no new traffic is routed here. */
+  accepting(): boolean;
+  health(): Record<string, OutboxHealth>;
+}
+
+/** `/healthz` (the process answers), `/readyz` (each outbox's store and producer answered), `/metrics` (Prometheus text). */
+export function createProbeServer(probes: Probes, exporter: PrometheusExporter): Server {
+  return createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(`${JSON.stringify(body)}\n`);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return json(405, { error: 'GET only' });
+    if (path === '/healthz') return json(200, { status: 'ok' });
+    if (path === '/readyz') {
+      const outboxes = probes.health();
+      const ready = probes.accepting() && Object.values(outboxes).every((h) => h.ready);
+      return json(ready ? 200 : 503, { ready, outboxes });
+    }
+    if (path === '/metrics') return exporter.getMetricsRequestHandler(req, res);
+    json(404, { error: 'not found: /healthz, /readyz, /metrics' });
+  });
+}
