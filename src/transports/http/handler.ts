@@ -1,3 +1,5 @@
+import type { Logger } from '../../core/logger.js';
+import { errorReporter } from '../shared/report.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { ProcessHook } from '../../core/process-hook.js';
 import { isPermanent } from '../../core/errors.js';
@@ -18,6 +20,8 @@ export interface WebhookHandlerOptions {
   /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
   instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
+  /** Where failures go when there is no `onError`: default the console (warn), `false` silent. */
+  logger?: Logger | false;
 }
 
 /**
@@ -27,9 +31,10 @@ export interface WebhookHandlerOptions {
  */
 export function createWebhookHandler(options: WebhookHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   checkObject(options, 'createWebhookHandler');
-  rejectUnknownOptions<WebhookHandlerOptions>(options, { secret: true, handler: true, maxBodyBytes: true, toleranceSec: true, onError: true, instrument: true });
+  rejectUnknownOptions<WebhookHandlerOptions>(options, { secret: true, handler: true, maxBodyBytes: true, toleranceSec: true, onError: true, logger: true, instrument: true });
   decodeSecrets('secret', options.secret);
-  const { secret, onError } = options;
+  const { secret } = options;
+  const onError = errorReporter('webhook handler', options.onError, options.logger);
   const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'http');
   const maxBodyBytes = integerOption('maxBodyBytes', options.maxBodyBytes, 1 << 20, 1, 1 << 30);
   const toleranceSec = integerOption('toleranceSec', options.toleranceSec, 300, 1, 86_400 * 365);

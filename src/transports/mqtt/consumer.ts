@@ -1,3 +1,5 @@
+import type { Logger } from '../../core/logger.js';
+import { errorReporter } from '../shared/report.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { ProcessHook } from '../../core/process-hook.js';
 import { invalidOption, isPermanent } from '../../core/errors.js';
@@ -27,6 +29,8 @@ export interface MqttConsumerOptions {
   /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
   instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
+  /** Where failures go when there is no `onError`: default the console (warn), `false` silent. */
+  logger?: Logger | false;
 }
 
 const RESERVED = new Set([HEADER.id, HEADER.topic, HEADER.key]);
@@ -41,8 +45,9 @@ const RESERVED = new Set([HEADER.id, HEADER.topic, HEADER.key]);
  */
 export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeMqtt');
-  rejectUnknownOptions<MqttConsumerOptions>(options, { client: true, topic: true, handler: true, onError: true, redeliveryDelayMs: true, maxRedeliveryDelayMs: true, instrument: true });
-  const { client, topic, onError } = options;
+  rejectUnknownOptions<MqttConsumerOptions>(options, { client: true, topic: true, handler: true, onError: true, logger: true, redeliveryDelayMs: true, maxRedeliveryDelayMs: true, instrument: true });
+  const { client, topic } = options;
+  const onError = errorReporter('mqtt consumer', options.onError, options.logger);
   if (typeof client?.subscribeAsync !== 'function' || typeof client.handleMessage !== 'function') {
     throw invalidOption('client', client, 'must be an mqtt.js client');
   }

@@ -1,3 +1,5 @@
+import type { Logger } from '../../core/logger.js';
+import { errorReporter } from '../shared/report.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { ProcessHook } from '../../core/process-hook.js';
 import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
@@ -17,6 +19,8 @@ export interface JetStreamConsumerOptions {
   /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
   instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
+  /** Where failures go when there is no `onError`: default the console (warn), `false` silent. */
+  logger?: Logger | false;
 }
 
 const RESERVED = new Set([MSG_ID_HEADER, HEADER.topic, HEADER.key, CONTENT_TYPE_HEADER].map((h) => h.toLowerCase()));
@@ -28,8 +32,9 @@ const RESERVED = new Set([MSG_ID_HEADER, HEADER.topic, HEADER.key, CONTENT_TYPE_
  */
 export async function consumeJetStream(options: JetStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeJetStream');
-  rejectUnknownOptions<JetStreamConsumerOptions>(options, { consumer: true, handler: true, maxMessages: true, retryDelayMs: true, onError: true, instrument: true });
-  const { consumer, onError } = options;
+  rejectUnknownOptions<JetStreamConsumerOptions>(options, { consumer: true, handler: true, maxMessages: true, retryDelayMs: true, onError: true, logger: true, instrument: true });
+  const { consumer } = options;
+  const onError = errorReporter('nats consumer', options.onError, options.logger);
   if (typeof consumer?.consume !== 'function') throw invalidOption('consumer', consumer, 'must be a JetStream consumer (js.consumers.get(...))');
   const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'nats');
   const maxMessages = integerOption('maxMessages', options.maxMessages, 16, 1, 10_000);

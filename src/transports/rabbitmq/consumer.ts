@@ -1,3 +1,5 @@
+import type { Logger } from '../../core/logger.js';
+import { errorReporter } from '../shared/report.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { ProcessHook } from '../../core/process-hook.js';
 import { invalidOption, isPermanent } from '../../core/errors.js';
@@ -17,6 +19,8 @@ export interface RabbitMqConsumerOptions {
   /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
   instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
+  /** Where failures go when there is no `onError`: default the console (warn), `false` silent. */
+  logger?: Logger | false;
 }
 
 const RESERVED = new Set([HEADER.key]);
@@ -30,8 +34,9 @@ const RESERVED = new Set([HEADER.key]);
  */
 export async function consumeRabbitMq(options: RabbitMqConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRabbitMq');
-  rejectUnknownOptions<RabbitMqConsumerOptions>(options, { channel: true, queue: true, handler: true, prefetch: true, retryDelayMs: true, onError: true, instrument: true });
-  const { channel, queue, onError } = options;
+  rejectUnknownOptions<RabbitMqConsumerOptions>(options, { channel: true, queue: true, handler: true, prefetch: true, retryDelayMs: true, onError: true, logger: true, instrument: true });
+  const { channel, queue } = options;
+  const onError = errorReporter('rabbitmq consumer', options.onError, options.logger);
   if (typeof channel?.consume !== 'function') throw invalidOption('channel', channel, 'must be an amqplib channel');
   if (typeof queue !== 'string' || queue.length === 0) throw invalidOption('queue', queue, 'must be a non-empty string');
   const handler = instrumented(requiredFunction<MessageHandler>('handler', options.handler), optionalFunction<ProcessHook>('instrument', options.instrument), 'rabbitmq', queue);

@@ -1,3 +1,5 @@
+import type { Logger } from '../../core/logger.js';
+import { errorReporter } from '../shared/report.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { ProcessHook } from '../../core/process-hook.js';
 import { errorMessage, invalidOption, isPermanent } from '../../core/errors.js';
@@ -27,6 +29,8 @@ export interface RedisStreamConsumerOptions {
   /** Wraps each handler call, e.g. `instrument: otel.process` (txbox/opentelemetry) for a process span continuing the message's trace. */
   instrument?: ProcessHook;
   onError?: ConsumeErrorListener;
+  /** Where failures go when there is no `onError`: default the console (warn), `false` silent. */
+  logger?: Logger | false;
 }
 
 type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
@@ -39,8 +43,9 @@ type StreamReply = [Buffer, [Buffer, Buffer[]][]][] | null;
  */
 export async function consumeRedisStream(options: RedisStreamConsumerOptions): Promise<Subscription> {
   checkObject(options, 'consumeRedisStream');
-  rejectUnknownOptions<RedisStreamConsumerOptions>(options, { redis: true, stream: true, group: true, consumer: true, handler: true, createGroup: true, count: true, blockMs: true, retryDelayMs: true, deadLetterStream: true, onError: true, instrument: true });
-  const { redis, stream, group, consumer, onError } = options;
+  rejectUnknownOptions<RedisStreamConsumerOptions>(options, { redis: true, stream: true, group: true, consumer: true, handler: true, createGroup: true, count: true, blockMs: true, retryDelayMs: true, deadLetterStream: true, onError: true, logger: true, instrument: true });
+  const { redis, stream, group, consumer } = options;
+  const onError = errorReporter('redis consumer', options.onError, options.logger);
   if (typeof redis?.callBuffer !== 'function') throw invalidOption('redis', redis, 'must be an ioredis client');
   for (const [field, value] of [['stream', stream], ['group', group], ['consumer', consumer]] as const) {
     if (typeof value !== 'string' || value.length === 0) throw invalidOption(field, value, 'must be a non-empty string');
