@@ -10,6 +10,7 @@ import { createOutbox } from '../../src/core/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { eventually, PG_URL, uniqueName } from '../support/env.js';
+import { ownRabbitMq } from '../transports/support/processes.js';
 import { get, killDaemons, metricValue, runCli, startDaemon, type Daemon } from './support.js';
 
 const AMQP_URL = process.env.TXBOX_AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -143,6 +144,35 @@ describe('txbox relay (the daemon)', { timeout: 180_000 }, () => {
     const errors = metricValue((await get(port, '/metrics')).body, 'txbox_relay_errors_total', { txbox_outbox_name: 'flaky', txbox_event: 'produce.failed' });
     assert.ok(errors >= 1, `produce.failed counted (${errors})`);
     flaky.db.close();
+  });
+
+  it('/readyz turns unready when its own RabbitMQ stops, and ready again once it is back', async () => {
+    const broker = await ownRabbitMq();
+    const brokerUrl = `amqp://guest:guest@127.0.0.1:${broker.port}`;
+    await broker.start();
+    try {
+      const own = pgOutbox('own_broker_outbox');
+      await own.store.migrate();
+      const setup = await amqp.connect(brokerUrl);
+      await (await setup.createChannel()).assertQueue('own', { durable: true });
+      await setup.close();
+      const ownOutbox = { name: 'own', store: { url: '${TEST_PG_URL}', schema, table: 'own_broker_outbox' }, transport: { type: 'rabbitmq', url: brokerUrl, exchange: '' }, relay: { pollIntervalMs: 50 } };
+      writeConfig(config, [rabbitOutbox('orders_outbox'), moduleOutbox('lite', `sqlite://${liteFile}`, 'recording'), ownOutbox]);
+      daemon.child.kill('SIGHUP');
+      await daemon.waitForLog(/reloaded: running orders, lite, own/);
+      await own.send(2, 'own');
+      await eventually(async () => (await own.pending()) === 0, 15_000, 'delivered to its own broker');
+      assert.equal((await get(port, '/readyz')).status, 200);
+      await broker.stop();
+      await own.send(2, 'own');
+      await eventually(async () => (await get(port, '/readyz')).status === 503, 20_000, '/readyz to turn 503 with the broker down');
+      assert.equal(JSON.parse((await get(port, '/readyz')).body).outboxes.own.ready, false);
+      await broker.start();
+      await eventually(async () => (await own.pending()) === 0, 60_000, 'the backlog delivered once the broker is back');
+      await eventually(async () => (await get(port, '/readyz')).status === 200, 20_000, '/readyz to turn 200 again');
+    } finally {
+      await broker.dispose();
+    }
   });
 
   it('a configuration that no longer validates is refused on SIGHUP and the running one stays', async () => {
