@@ -7,7 +7,7 @@ import { createRelay, systemClock, type Clock, type RelayEvent } from '../../src
 import { errorText, sleep } from '../util.js';
 import { isMysql, parseConfig, type RelayConfig } from './config.js';
 import { createFailpoints } from './failpoints.js';
-import { headVerdict, hostile } from './misbehave.js';
+import { headVerdict, hostile, zombie } from './misbehave.js';
 import { emit } from './protocol.js';
 import { watchResources } from './resources.js';
 import { logged, openSink, refusing } from './sinks.js';
@@ -68,7 +68,7 @@ const onEvent = (e: RelayEvent) => {
 
 const relay = createRelay({
   store,
-  producer: wrapProducer(hostile(refusing(publish, headVerdict(cfg.heads)), cfg.hostile), fp),
+  producer: wrapProducer(hostile(refusing(zombie(publish, cfg.zombie), headVerdict(cfg.heads)), cfg.hostile), fp),
   owner: cfg.name,
   batchSize: cfg.batchSize,
   concurrency: cfg.concurrency,

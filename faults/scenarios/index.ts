@@ -3,6 +3,7 @@ import { blockedHeads } from './blocked-heads.js';
 import { brokerOutage } from './broker-outage.js';
 import { clockSkew } from './clock-skew.js';
 import { dbRestart } from './db-restart.js';
+import { debounceZombies } from './debounce-zombies.js';
 import { failpointActions } from './failpoint-actions.js';
 import { horizon } from './horizon.js';
 import { hostileProducers } from './hostile-producers.js';
@@ -14,4 +15,4 @@ import { relayKill } from './relay-kill.js';
 import type { Scenario } from './types.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [relayKill, race, failpointActions, dbRestart, network, brokerOutage, horizon, clockSkew, poison, malformed, blockedHeads, hostileProducers, backlog];
+export const SCENARIOS: readonly Scenario[] = [relayKill, race, failpointActions, dbRestart, network, brokerOutage, horizon, clockSkew, poison, malformed, blockedHeads, hostileProducers, debounceZombies, backlog];
