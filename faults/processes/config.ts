@@ -66,6 +66,8 @@ export interface RelayConfig {
    * directory where one file per key says some relay already did (so only one stops per key).
    */
   zombie?: { prefix: string; markers: string };
+  /** From each of `at` (wall clock) for `forMs`, the application's own transactions hold every connection of the relay's pool (see hog.ts). */
+  hog?: { at: number[]; forMs: number };
   /** A broker sink also logs what the broker confirmed here, with the relay's time (file sinks are that log). */
   publishedLog?: string;
 }

@@ -7,6 +7,7 @@ import { createRelay, systemClock, type Clock, type RelayEvent } from '../../src
 import { errorText, sleep } from '../util.js';
 import { isMysql, parseConfig, type RelayConfig } from './config.js';
 import { createFailpoints } from './failpoints.js';
+import { scheduleHog } from './hog.js';
 import { headVerdict, hostile, zombie } from './misbehave.js';
 import { emit } from './protocol.js';
 import { watchResources } from './resources.js';
@@ -90,6 +91,7 @@ if (cfg.reportMemory) {
 
 const resources = watchResources(pool);
 relay.start();
+scheduleHog(cfg.hog && { ...cfg.hog, connections: cfg.concurrency + 2 }, kind === 'sqlite' ? { sqliteFile: cfg.target.file! } : { pool });
 emit({ ev: 'ready' });
 
 /** How long a clean stop may take before the relay counts as wedged (and stops anyway). */
