@@ -29,7 +29,17 @@ export function scheduleHog(spec: HogSpec | undefined, target: { pool?: unknown;
 async function hog(spec: HogSpec, target: { pool?: unknown; sqliteFile?: string }): Promise<void> {
   if (target.sqliteFile) {
     const db: Database.Database = openSqlite(target.sqliteFile);
-    db.exec('BEGIN IMMEDIATE');
+    db.pragma('busy_timeout = 100');
+    // Busy while the writers hold the lock back to back: take it as soon as it is free.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        break;
+      } catch (error) {
+        if (attempt >= 50) throw error;
+        await sleep(20);
+      }
+    }
     const from = Date.now();
     await sleep(spec.forMs);
     db.exec('COMMIT');
