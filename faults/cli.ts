@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { StoreKind } from './processes/config.js';
 import type { Tier } from './scenarios/types.js';
+import type { BrokerKind } from './servers/brokers.js';
+
+const ALL_BROKERS: readonly BrokerKind[] = ['rabbitmq', 'nats', 'redis', 'mqtt'];
 
 export interface CliOptions {
   tier: Tier;
@@ -8,6 +11,8 @@ export interface CliOptions {
   out: string;
   only: readonly string[];
   stores: readonly StoreKind[];
+  /** Brokers of the broker scenarios (narrowed with --broker). */
+  brokers: readonly BrokerKind[];
   scale: number;
   keepGoing: boolean;
 }
@@ -28,6 +33,7 @@ scenario. Progress goes to stderr.
   --out <file>       where the JSON report is written (default .faults/<tier>.json)
   --only <text>      run only scenarios whose name contains this text (repeatable)
   --store <kind>     run only on this store (repeatable): ${[...ALL_STORES, ...EXTRA_STORES].join(', ')}
+  --broker <kind>    run the broker scenarios only with this broker (repeatable): ${ALL_BROKERS.join(', ')}
   --scale <x>        multiply trial counts and durations (default 1)
   --help             this text
 `;
@@ -42,6 +48,7 @@ export function parseCli(argv: readonly string[]): CliOptions | undefined {
       out: { type: 'string' },
       only: { type: 'string', multiple: true },
       store: { type: 'string', multiple: true },
+      broker: { type: 'string', multiple: true },
       scale: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -56,6 +63,8 @@ export function parseCli(argv: readonly string[]): CliOptions | undefined {
   const stores = (values.store ?? ALL_STORES) as StoreKind[];
   const known = [...ALL_STORES, ...EXTRA_STORES];
   for (const s of stores) if (!known.includes(s)) throw new Error(`--store ${s}: expected one of ${known.join(', ')}`);
+  const brokers = (values.broker ?? ALL_BROKERS) as BrokerKind[];
+  for (const b of brokers) if (!ALL_BROKERS.includes(b)) throw new Error(`--broker ${b}: expected one of ${ALL_BROKERS.join(', ')}`);
   const scale = values.scale === undefined ? 1 : Number(values.scale);
   if (!(Number.isFinite(scale) && scale > 0 && scale <= 100)) throw new Error(`--scale ${values.scale}: expected a number above 0 and at most 100`);
   return {
@@ -64,6 +73,7 @@ export function parseCli(argv: readonly string[]): CliOptions | undefined {
     out: values.out ?? `.faults/${tier}.json`,
     only: values.only ?? [],
     stores,
+    brokers,
     scale,
     keepGoing: true,
   };

@@ -54,6 +54,7 @@ it('the fault harness (smoke tier) loses, invents, holds, reorders and doubles n
   assert.deepEqual(nonZero, [], 'guarantees broken under faults');
   // Liveness: blocked heads (and every other row) within the stall bound; no relay leaks a connection.
   assert.ok(r.scenarios.some((s) => s.scenario === 'blocked heads'), 'the smoke tier has no blocked-heads row');
+  assert.ok(r.scenarios.some((s) => s.scenario === 'debounce under zombie relays'), 'the smoke tier has no zombie-debounce row');
   const broken = r.scenarios.flatMap((s) => failuresOf([s]).map((f) => `${f} (${s.notes.join('; ')})`));
   assert.deepEqual(broken, [], 'liveness or resources broken under faults');
   assert.deepEqual(r.failures, [], 'scenarios failed');

@@ -60,6 +60,14 @@ export interface RelayConfig {
   heads?: HeadFaults;
   /** Batches holding a `hostile-<mode>-` key get a hostile answer (see misbehave.ts). */
   hostile?: { lateMs: number };
+  /**
+   * The first relay to publish the first message (v 1) of a key with this prefix stops itself
+   * (SIGSTOP) before acknowledging it: a zombie the harness wakes with SIGCONT. `markers` is a
+   * directory where one file per key says some relay already did (so only one stops per key).
+   */
+  zombie?: { prefix: string; markers: string };
+  /** From each of `at` (wall clock) for `forMs`, the application's own transactions hold every connection of the relay's pool (see hog.ts). */
+  hog?: { at: number[]; forMs: number };
   /** A broker sink also logs what the broker confirmed here, with the relay's time (file sinks are that log). */
   publishedLog?: string;
 }

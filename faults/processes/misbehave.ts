@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PermanentFailure, type OutboxMessage, type ProduceResult } from '../../src/core/index.js';
 import { sleep } from '../util.js';
 import type { HeadFaults } from './config.js';
+import { emit } from './protocol.js';
 import { readPayload, type Produce } from './sinks.js';
 
 /**
@@ -71,4 +73,32 @@ export function hostile(publish: Produce, o: { lateMs: number } | undefined): Pr
       }
     }
   };
+}
+
+/**
+ * A relay that publishes a batch holding the first message of a `zombie` key, then stops itself
+ * (SIGSTOP) before the relay can acknowledge it: woken by the harness after its claim expired and
+ * the message was rewritten, it acknowledges as a zombie. The marker file (created exclusively)
+ * makes it one relay per key, whoever claims the message again.
+ */
+export function zombie(publish: Produce, o: { prefix: string; markers: string } | undefined): Produce {
+  if (!o) return publish;
+  return async (messages, context) => {
+    const result = await publish(messages, context);
+    const m = messages.find((x) => x.key?.startsWith(o.prefix) && readPayload(x)?.v === 1);
+    if (m && first(join(o.markers, encodeURIComponent(m.key!)))) {
+      emit({ ev: 'fp', point: 'zombie', action: 'pause', key: m.key, ids: messages.map((x) => x.id) });
+      process.kill(process.pid, 'SIGSTOP');
+    }
+    return result;
+  };
+}
+
+function first(marker: string): boolean {
+  try {
+    writeFileSync(marker, '', { flag: 'wx' });
+    return true;
+  } catch {
+    return false;
+  }
 }

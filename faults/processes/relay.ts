@@ -7,7 +7,8 @@ import { createRelay, systemClock, type Clock, type RelayEvent } from '../../src
 import { errorText, sleep } from '../util.js';
 import { isMysql, parseConfig, type RelayConfig } from './config.js';
 import { createFailpoints } from './failpoints.js';
-import { headVerdict, hostile } from './misbehave.js';
+import { scheduleHog } from './hog.js';
+import { headVerdict, hostile, zombie } from './misbehave.js';
 import { emit } from './protocol.js';
 import { watchResources } from './resources.js';
 import { logged, openSink, refusing } from './sinks.js';
@@ -68,7 +69,7 @@ const onEvent = (e: RelayEvent) => {
 
 const relay = createRelay({
   store,
-  producer: wrapProducer(hostile(refusing(publish, headVerdict(cfg.heads)), cfg.hostile), fp),
+  producer: wrapProducer(hostile(refusing(zombie(publish, cfg.zombie), headVerdict(cfg.heads)), cfg.hostile), fp),
   owner: cfg.name,
   batchSize: cfg.batchSize,
   concurrency: cfg.concurrency,
@@ -90,6 +91,7 @@ if (cfg.reportMemory) {
 
 const resources = watchResources(pool);
 relay.start();
+scheduleHog(cfg.hog && { ...cfg.hog, connections: cfg.concurrency + 2 }, kind === 'sqlite' ? { sqliteFile: cfg.target.file! } : { pool });
 emit({ ev: 'ready' });
 
 /** How long a clean stop may take before the relay counts as wedged (and stops anyway). */

@@ -1,4 +1,4 @@
-import { checkRun, explainLost } from '../checker.js';
+import { checkRun, explainLost, type Observations } from '../checker.js';
 import { progress } from '../log.js';
 import { isMysql, type FailpointSpec, type StoreKind } from '../processes/config.js';
 import type { ChildEvent, ChildHandle } from '../processes/handle.js';
@@ -31,11 +31,13 @@ export interface SummaryInput {
   timings?: { detectMs: number | null; recoverMs: number | null }[];
   /** False for throughput rows (a large backlog drains at its own pace): stall is measured, not bound. */
   stallBound?: boolean;
+  /** Rewrites what was observed before it is checked (debounce: superseded messages are not owed). */
+  transform?: (o: Observations) => Observations;
 }
 
 /** Observes the world's end state and turns it into a report row. */
 export async function summarize(w: World, s: SummaryInput): Promise<ScenarioRow> {
-  const o = await w.observe();
+  const o = s.transform ? s.transform(await w.observe()) : await w.observe();
   const figures = checkRun(o);
   const first = firstDeliveries(o.deliveries);
   const timings = s.timings ?? w.faults.map((f) => faultTiming(f, o.committed, o.deliveries, first));

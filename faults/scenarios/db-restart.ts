@@ -37,7 +37,14 @@ export const dbRestart: Scenario = {
   },
 };
 
-export async function restartOn(ctx: ScenarioContext, kind: StoreKind, fault: DbFault, server: RestartableServer) {
+/** Names the rows of a run on another server (the durable crash scenario). */
+export interface RestartLabel {
+  scenario: string;
+  /** Appended to the row's store: `postgres-lock / crash (fsync on)`. */
+  suffix: string;
+}
+
+export async function restartOn(ctx: ScenarioContext, kind: StoreKind, fault: DbFault, server: RestartableServer, label?: RestartLabel) {
   const started = Date.now();
   const trials = scaled(ctx, bySize(ctx, 1, 3));
   const claimTimeoutMs = 2000;
@@ -64,6 +71,6 @@ export async function restartOn(ctx: ScenarioContext, kind: StoreKind, fault: Db
     const notes = await finish(w, 60_000);
     const unknown = (await w.observe()).history.filter((h) => h.ev === 'unknown').length;
     if (unknown > 0) notes.push(`${unknown} commits got no answer; the business table settled them`);
-    return summarize(w, { scenario: 'database restarted mid-batch', store: `${kind} / ${fault}`, trials, started, notes });
+    return summarize(w, { scenario: label?.scenario ?? 'database restarted mid-batch', store: `${kind} / ${fault}${label ? ` (${label.suffix})` : ''}`, trials, started, notes });
   });
 }

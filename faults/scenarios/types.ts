@@ -2,6 +2,7 @@ import type { ScenarioRow } from '../report.js';
 import type { OwnMariadb } from '../servers/mariadb.js';
 import type { OwnPostgres } from '../servers/postgres.js';
 import type { StoreKind } from '../processes/config.js';
+import type { BrokerKind } from '../servers/brokers.js';
 
 export type Tier = 'smoke' | 'full';
 
@@ -12,10 +13,15 @@ export interface ScenarioContext {
   postgres(): Promise<OwnPostgres>;
   /** The harness's own MariaDB, for the MySQL store. */
   mariadb(): Promise<OwnMariadb>;
+  /** Servers of their own with production durability (PostgreSQL fsync and synchronous commit on; MariaDB's defaults). */
+  durablePostgres(): Promise<OwnPostgres>;
+  durableMariadb(): Promise<OwnMariadb>;
   /** A new temp directory, removed with the world that uses it. */
   dir(label: string): string;
   /** Stores this run covers (narrowed with --store). */
   readonly stores: readonly StoreKind[];
+  /** Brokers the broker scenarios cover (narrowed with --broker). */
+  readonly brokers: readonly BrokerKind[];
   /** Multiplies trial counts and durations (--scale). */
   readonly scale: number;
 }

@@ -13,7 +13,8 @@ const INSTALL = process.env.TXBOX_MARIADB_INSTALL_DB ?? 'mariadb-install-db';
 /** The harness's own MariaDB (see OwnDatabase). */
 export type OwnMariadb = OwnDatabase;
 
-export async function ownMariadb(): Promise<OwnMariadb> {
+/** `durable`: InnoDB's defaults (the redo log flushed at every commit); otherwise it reaches the OS at commit, flushed once a second. */
+export async function ownMariadb(o: { durable?: boolean } = {}): Promise<OwnMariadb> {
   const user = serverUser('mysql');
   const dir = mkdtempSync(join(tmpdir(), 'txbox-faults-mariadb-'));
   if (user) chownSync(dir, user.uid, user.gid);
@@ -34,7 +35,7 @@ export async function ownMariadb(): Promise<OwnMariadb> {
     '--max-connections=300',
     '--innodb-buffer-pool-size=128M',
     // A committed transaction reaches the OS at once; the scenarios crash the server, never the machine.
-    '--innodb-flush-log-at-trx-commit=2',
+    ...(o.durable ? [] : ['--innodb-flush-log-at-trx-commit=2']),
   ];
   let created = false;
 
@@ -52,5 +53,5 @@ export async function ownMariadb(): Promise<OwnMariadb> {
     }
   };
 
-  return ownDatabase({ name: 'MariaDB', port, url, dir, command: SERVER, args, fastStop: 'SIGTERM', ready, ...asUser });
+  return ownDatabase({ name: o.durable ? 'MariaDB (durable)' : 'MariaDB', port, url, dir, command: SERVER, args, fastStop: 'SIGTERM', ready, ...asUser });
 }
