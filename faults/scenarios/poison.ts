@@ -27,6 +27,9 @@ async function poisonOn(ctx: ScenarioContext, kind: StoreKind) {
     for (let i = 0; i < 2; i++) w.startRelay({ maxAttempts: 4, retryMs: 100 });
     w.startWriters(2, { ...writerLoad(kind, { connections: 4, paceMs: 20, commitDelay: 30 }), poisonRate: 0.03 });
     await sleep(bySize(ctx, 5000, 20_000));
+    // Poison is drawn at random: on a slow machine a short run may not have committed any yet.
+    const deadline = Date.now() + 30_000;
+    while ((await w.observe()).committed.every((c) => !c.poison) && Date.now() < deadline) await sleep(500);
     const notes = await finish(w, 60_000);
     const row = await summarize(w, { scenario: 'poison messages', store: kind, trials: 1, started, notes });
     const expectedDead = (await w.observe()).committed.filter((c) => c.poison).length;
