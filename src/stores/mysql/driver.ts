@@ -11,6 +11,15 @@ export interface MysqlQueryable {
   query(sql: string, values?: unknown[]): Promise<[any, ...unknown[]]>;
 }
 
+/**
+ * What `send()` needs from the caller's transaction: one query function answering the mysql2
+ * way. A mysql2 PoolConnection and every adapter's handle (`fromKysely(trx)`, `fromKnex(trx)`...)
+ * fit with no cast; a pool does not (it has `getConnection`), so the types refuse it too.
+ */
+export interface MysqlTransactionLike extends MysqlQueryable {
+  readonly getConnection?: never;
+}
+
 /** A connection checked out of a pool: mysql2's `PoolConnection`. */
 export interface MysqlConnectionLike extends MysqlQueryable {
   release(): void;

@@ -14,6 +14,15 @@ export interface PgQueryable {
   query(text: string, values?: unknown[]): Promise<PgResultLike>;
 }
 
+/**
+ * What `send()` needs from the caller's transaction: one query function. A `pg` PoolClient, a
+ * PGlite transaction and every adapter's handle (`fromKysely(trx)`, `fromKnex(trx)`...) fit with
+ * no cast; a `pg.Pool` does not (it has `totalCount`), so the types refuse it like the runtime check.
+ */
+export interface PgTransactionLike extends PgQueryable {
+  readonly totalCount?: never;
+}
+
 /** A connection checked out of a pool: `pg.PoolClient`. */
 export interface PgClientLike extends PgQueryable {
   release(destroy?: boolean | Error): void;
