@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import knex, { type Knex } from 'knex';
+import pg from 'pg';
 import { publishDebounced } from '../../src/consumers/debounce.js';
+import { createOutbox, createRelay } from '../../src/core/index.js';
 import { fromKnex, fromKnexMysql } from '../../src/adapters/knex/index.js';
-import type { PgTransactionLike } from '../../src/stores/postgres/index.js';
-import { MYSQL_URL, PG_URL } from '../support/env.js';
+import { createPostgresStore, type PgTransactionLike } from '../../src/stores/postgres/index.js';
+import { MYSQL_URL, PG_URL, uniqueName } from '../support/env.js';
 import { adapterContract } from './contract.js';
 import { mysqlStores, ormTransaction, postgresStores } from './databases.js';
 
@@ -73,5 +75,43 @@ describe('hand-written Knex glue (what fromKnex replaces)', () => {
 
   it('fromKnex debounces where both fail', async () => {
     await debounceThrough(fromKnex);
+  });
+});
+
+// The example of docs/adapters/knex.md, run as written there (names made unique per run).
+describe('docs/adapters/knex.md', () => {
+  const pool = new pg.Pool({ connectionString: PG_URL, max: 2 });
+  const schema = uniqueName('txbox');
+  const app = uniqueName('app');
+  const db = knex({ client: 'pg', connection: PG_URL, searchPath: [app], pool: { min: 0, max: 2 } });
+  after(async () => {
+    await db.destroy();
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${app}" CASCADE`);
+    await pool.end();
+  });
+
+  it('writes an order and its message in one Knex transaction, migrates with Knex, relays', async () => {
+    const store = createPostgresStore({ pool, schema });
+    const outbox = createOutbox({ store });
+
+    // Migrations: a Knex migration applies txbox's DDL (idempotent), next to the app's own.
+    const migrations: Record<string, { up(knex: Knex): Promise<unknown> }> = {
+      '0001_txbox': { up: (knex) => knex.raw(store.schemaSql()) },
+      '0002_orders': { up: (knex) => knex.schema.createTable('orders', (t) => (t.text('id').primary(), t.integer('total'))) },
+    };
+    await db.raw(`CREATE SCHEMA "${app}"`);
+    for (const m of Object.values(migrations)) await m.up(db);
+
+    // Write: the order and its message commit together, or neither does.
+    await db.transaction(async (trx) => {
+      await trx('orders').insert({ id: 'o1', total: 42 });
+      await outbox.send(fromKnex(trx), { topic: 'order.placed', key: 'o1', payload: { total: 42 } });
+    });
+
+    // Relay: a producer stands in for the broker.
+    const delivered: string[] = [];
+    const relay = createRelay({ store, producer: async (messages) => void delivered.push(...messages.map((m) => m.topic)) });
+    await relay.runOnce();
+    assert.deepEqual(delivered, ['order.placed']);
   });
 });

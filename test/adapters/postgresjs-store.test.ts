@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, after } from 'node:test';
 import postgres from 'postgres';
-import { createOutbox, TxboxError } from '../../src/core/index.js';
+import { createOutbox, createRelay, TxboxError } from '../../src/core/index.js';
 import { createPostgresJsStore, type PostgresJsTransaction } from '../../src/stores/postgresjs/index.js';
 import { storeContract } from '../stores/contract.js';
 import type { HarnessOptions, StoreHarness } from '../stores/harness.js';
@@ -117,5 +117,36 @@ describe('createPostgresJsStore', () => {
     } finally {
       await stop();
     }
+  });
+});
+
+// The example of docs/adapters/postgresjs.md, run as written there (names made unique per run).
+describe('docs/adapters/postgresjs.md', () => {
+  const sql = postgres(PG_URL, { max: 4, onnotice: () => {} });
+  const schema = uniqueName('txbox');
+  const app = uniqueName('app');
+  after(async () => {
+    await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE; DROP SCHEMA IF EXISTS "${app}" CASCADE`);
+    await sql.end();
+  });
+
+  it('runs the write side, migrate() and the relay on postgres.js alone', async () => {
+    const store = createPostgresJsStore({ sql, schema });
+    const outbox = createOutbox({ store });
+    await store.migrate();
+    await sql`CREATE SCHEMA ${sql(app)}`;
+    await sql`CREATE TABLE ${sql(app)}.orders (id text PRIMARY KEY, total integer)`;
+
+    // Write: the order and its message commit together, or neither does.
+    await sql.begin(async (tx) => {
+      await tx`INSERT INTO ${tx(app)}.orders ${tx({ id: 'o1', total: 42 })}`;
+      await outbox.send(tx, { topic: 'order.placed', key: 'o1', payload: { total: 42 } });
+    });
+
+    // Relay: a producer stands in for the broker.
+    const delivered: string[] = [];
+    const relay = createRelay({ store, producer: async (messages) => void delivered.push(...messages.map((m) => m.topic)) });
+    await relay.runOnce();
+    assert.deepEqual(delivered, ['order.placed']);
   });
 });
