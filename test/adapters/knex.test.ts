@@ -5,7 +5,7 @@ import pg from 'pg';
 import { publishDebounced } from '../../src/consumers/debounce.js';
 import { createOutbox, createRelay } from '../../src/core/index.js';
 import { fromKnex, fromKnexMysql } from '../../src/adapters/knex/index.js';
-import { createPostgresStore, type PgTransactionLike } from '../../src/stores/postgres/index.js';
+import { createPostgresStore, type PgTransactionQuery } from '../../src/stores/postgres/index.js';
 import { MYSQL_URL, PG_URL, uniqueName } from '../support/env.js';
 import { adapterContract } from './contract.js';
 import { mysqlStores, ormTransaction, postgresStores } from './databases.js';
@@ -57,7 +57,7 @@ describe('hand-written Knex glue (what fromKnex replaces)', () => {
     await db.destroy();
     await stores.close();
   });
-  const debounceThrough = async (glue: (trx: Knex.Transaction) => PgTransactionLike) => {
+  const debounceThrough = async (glue: (trx: Knex.Transaction) => PgTransactionQuery) => {
     const store = await stores.create('knex_naive');
     const send = (n: number) => db.transaction((trx) => publishDebounced(store, glue(trx), { topic: 't', payload: n, dedupKey: 'doc', delayMs: 100 }));
     await send(1);
@@ -65,11 +65,11 @@ describe('hand-written Knex glue (what fromKnex replaces)', () => {
   };
 
   it('passing the SQL straight to trx.raw fails at the first send: Knex wants ? bindings', async () => {
-    await assert.rejects(debounceThrough((trx) => ({ query: (t, v) => trx.raw(t, v as Knex.RawBinding[]) })), /Expected \d+ bindings, saw 0/);
+    await assert.rejects(debounceThrough((trx) => ({ inTransaction: true, query: (t, v) => trx.raw(t, v as Knex.RawBinding[]) })), /Expected \d+ bindings, saw 0/);
   });
 
   it('turning every $n into ? in order fails debounce with 22P02: its UPDATE uses $2..$7 before $1', async () => {
-    const naive = (trx: Knex.Transaction): PgTransactionLike => ({ query: (t, v) => trx.raw(t.replace(/\$\d+/g, '?'), v as Knex.RawBinding[]) });
+    const naive = (trx: Knex.Transaction): PgTransactionQuery => ({ inTransaction: true, query: (t, v) => trx.raw(t.replace(/\$\d+/g, '?'), v as Knex.RawBinding[]) });
     await assert.rejects(debounceThrough(naive), (e: { code?: string }) => e.code === '22P02');
   });
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { invalidArgument } from '../../core/errors.js';
-import type { MysqlTransactionLike } from '../../stores/mysql/driver.js';
-import type { PgTransactionLike } from '../../stores/postgres/driver.js';
+import type { MysqlTransactionQuery } from '../../stores/mysql/driver.js';
+import type { PgTransactionQuery } from '../../stores/postgres/driver.js';
 
 const FUNCTION: Record<string, string> = { postgresql: 'fromKnex', mysql: 'fromKnexMysql' };
 
@@ -38,9 +38,10 @@ export function toKnexBindings(text: string, values: readonly unknown[] = []): {
 }
 
 /** A Knex transaction on PostgreSQL (client `pg`) for `send()`. */
-export function fromKnex(trx: Knex.Transaction): PgTransactionLike {
+export function fromKnex(trx: Knex.Transaction): PgTransactionQuery {
   checkTransaction(trx, 'postgresql');
   return {
+    inTransaction: true,
     async query(text, values) {
       const { sql, bindings } = toKnexBindings(text, values);
       const result = await trx.raw(sql, bindings as Knex.RawBinding[]);
@@ -50,7 +51,7 @@ export function fromKnex(trx: Knex.Transaction): PgTransactionLike {
 }
 
 /** A Knex transaction on MySQL or MariaDB (client `mysql2`) for `send()`: Knex answers raw queries the mysql2 way. */
-export function fromKnexMysql(trx: Knex.Transaction): MysqlTransactionLike {
+export function fromKnexMysql(trx: Knex.Transaction): MysqlTransactionQuery {
   checkTransaction(trx, 'mysql');
-  return { query: async (sql, values = []) => (await trx.raw(sql, values as Knex.RawBinding[])) as [unknown, ...unknown[]] };
+  return { inTransaction: true, query: async (sql, values = []) => (await trx.raw(sql, values as Knex.RawBinding[])) as [unknown, ...unknown[]] };
 }

@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely, QueryResult, Transaction } from 'kysely';
 import { invalidArgument } from '../../core/errors.js';
-import type { MysqlTransactionLike } from '../../stores/mysql/driver.js';
-import type { PgTransactionLike } from '../../stores/postgres/driver.js';
+import type { MysqlTransactionQuery } from '../../stores/mysql/driver.js';
+import type { PgTransactionQuery } from '../../stores/postgres/driver.js';
 import type { SqliteAsyncTransactionLike } from '../../stores/sqlite/driver.js';
 
 type Dialect = 'PostgreSQL' | 'MySQL' | 'SQLite';
@@ -43,16 +43,17 @@ function executor(trx: Kysely<any>, want: Dialect) {
 
 /** A Kysely transaction on PostgreSQL (PostgresDialect, or a dialect built on its adapter) for `send()`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
-export function fromKysely(trx: Transaction<any>): PgTransactionLike {
+export function fromKysely(trx: Transaction<any>): PgTransactionQuery {
   const run = executor(trx, 'PostgreSQL');
-  return { query: async (text, values) => ({ rows: (await run(text, values)).rows }) };
+  return { inTransaction: true, query: async (text, values) => ({ rows: (await run(text, values)).rows }) };
 }
 
 /** A Kysely transaction on MySQL or MariaDB (MysqlDialect over mysql2) for `send()`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
-export function fromKyselyMysql(trx: Transaction<any>): MysqlTransactionLike {
+export function fromKyselyMysql(trx: Transaction<any>): MysqlTransactionQuery {
   const run = executor(trx, 'MySQL');
   return {
+    inTransaction: true,
     async query(text, values) {
       const r = await run(text, values);
       // mysql2 answers a write with a result header; Kysely turns it into numAffectedRows.

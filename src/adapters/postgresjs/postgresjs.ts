@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import { invalidArgument } from '../../core/errors.js';
-import type { PgTransactionLike } from '../../stores/postgres/driver.js';
+import type { PgQueryable, PgTransactionQuery } from '../../stores/postgres/driver.js';
 
 // Whatever custom types the application registered, txbox passes plain values.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -24,7 +24,7 @@ function plain(value: unknown): unknown {
 }
 
 /** Runs txbox's SQL on a postgres.js connection (`sql`, a reserved connection or a transaction). */
-export function postgresJsQuery(sql: PostgresJsQueryable): PgTransactionLike['query'] {
+export function postgresJsQuery(sql: PostgresJsQueryable): PgQueryable['query'] {
   return async (text, values) => {
     const rows = await sql.unsafe(text, values?.map(plain));
     return { rows };
@@ -36,7 +36,7 @@ export function postgresJsQuery(sql: PostgresJsQueryable): PgTransactionLike['qu
  * `send()`. Refuses the root `sql`, and a reserved connection, before anything is written: on
  * them each statement commits on its own (only `begin` gives a handle with `savepoint`).
  */
-export function fromPostgresJs(tx: PostgresJsTransaction): PgTransactionLike {
+export function fromPostgresJs(tx: PostgresJsTransaction): PgTransactionQuery {
   const t = tx as unknown as { unsafe?: unknown; savepoint?: unknown; begin?: unknown; release?: unknown } | null;
   if (typeof t?.unsafe !== 'function') {
     throw invalidArgument('tx', tx, 'must be a postgres.js transaction (sql.begin(async (tx) => ...)), not something else');
@@ -45,5 +45,5 @@ export function fromPostgresJs(tx: PostgresJsTransaction): PgTransactionLike {
     const what = typeof t.begin === 'function' ? 'the root sql instance' : typeof t.release === 'function' ? 'a reserved connection' : 'not a transaction';
     throw invalidArgument('tx', tx, `must be a postgres.js transaction (sql.begin(async (tx) => ...)); this is ${what}, on which each statement commits on its own`);
   }
-  return { query: postgresJsQuery(tx) };
+  return { inTransaction: true, query: postgresJsQuery(tx) };
 }

@@ -12,13 +12,16 @@ export interface MysqlQueryable {
 }
 
 /**
- * What `send()` needs from the caller's transaction: one query function answering the mysql2
- * way. A mysql2 PoolConnection and every adapter's handle (`fromKysely(trx)`, `fromKnex(trx)`...)
- * fit with no cast; a pool does not (it has `getConnection`), so the types refuse it too.
+ * A query function bound to one open transaction, as an adapter (`txbox/typeorm`,
+ * `txbox/prisma`...) makes it from its stack's transaction: the write seam, answering the
+ * mysql2 way. `inTransaction` is what tells it, by type, from a pool, which has `query` too.
  */
-export interface MysqlTransactionLike extends MysqlQueryable {
-  readonly getConnection?: never;
+export interface MysqlTransactionQuery extends MysqlQueryable {
+  readonly inTransaction: true;
 }
+
+/** What `send()` takes: a mysql2 `PoolConnection` in a transaction, or an adapter's handle. */
+export type MysqlTransaction = MysqlConnectionLike | MysqlTransactionQuery;
 
 /** A connection checked out of a pool: mysql2's `PoolConnection`. */
 export interface MysqlConnectionLike extends MysqlQueryable {

@@ -4,13 +4,13 @@ import { WakeChannel } from '../../core/wake.js';
 import { rowToDeadLetter } from '../shared/rows.js';
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
-import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlTransactionLike } from './driver.js';
+import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlTransaction } from './driver.js';
 import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
 import { INDEX, mysqlSchema } from './schema.js';
 import { maintenanceStatements, relayStatements } from './sql.js';
 import { mysqlWriter } from './write.js';
 
-export interface MysqlStore extends OutboxStore<MysqlTransactionLike> {
+export interface MysqlStore extends OutboxStore<MysqlTransaction> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
   transaction<T>(fn: (conn: MysqlConnectionLike) => Promise<T>): Promise<T>;
 }

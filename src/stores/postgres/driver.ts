@@ -15,13 +15,16 @@ export interface PgQueryable {
 }
 
 /**
- * What `send()` needs from the caller's transaction: one query function. A `pg` PoolClient, a
- * PGlite transaction and every adapter's handle (`fromKysely(trx)`, `fromKnex(trx)`...) fit with
- * no cast; a `pg.Pool` does not (it has `totalCount`), so the types refuse it like the runtime check.
+ * A query function bound to one open transaction, as an adapter (`txbox/typeorm`,
+ * `txbox/prisma`...) makes it from its stack's transaction: the write seam. `inTransaction`
+ * is what tells it, by type, from a pool, which has `query` too.
  */
-export interface PgTransactionLike extends PgQueryable {
-  readonly totalCount?: never;
+export interface PgTransactionQuery extends PgQueryable {
+  readonly inTransaction: true;
 }
+
+/** What `send()` takes: a `pg.PoolClient` in a transaction, or an adapter's handle. */
+export type PgTransaction = PgClientLike | PgTransactionQuery;
 
 /** A connection checked out of a pool: `pg.PoolClient`. */
 export interface PgClientLike extends PgQueryable {

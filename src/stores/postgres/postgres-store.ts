@@ -5,7 +5,7 @@ import type { ScheduleStore } from '../../core/schedule-store.js';
 import { buildPgSchedules, type PgSchedulesOptions } from './schedules.js';
 import { invalidOption } from '../../core/errors.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
-import type { PgClientLike, PgPoolLike, PgTransactionLike } from './driver.js';
+import type { PgClientLike, PgPoolLike, PgTransaction } from './driver.js';
 import { PG_DIALECT_OPTION_KEYS, resolvePgDialectOptions, type PgDialectOptions } from './options.js';
 import { buildPgStore } from './store.js';
 import type { ClaimMode } from './sql.js';
@@ -21,7 +21,7 @@ export interface PostgresStoreOptions extends PgDialectOptions {
   claimMode?: ClaimMode;
 }
 
-export interface PostgresStore extends OutboxStore<PgTransactionLike> {
+export interface PostgresStore extends OutboxStore<PgTransaction> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
   transaction<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T>;
 }
@@ -35,7 +35,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const claimMode = options.claimMode ?? 'lock';
   if (claimMode !== 'lock' && claimMode !== 'lease') throw invalidOption('claimMode', claimMode, "must be 'lock' or 'lease'");
   const o = resolvePgDialectOptions(options, claimMode);
-  const store = buildPgStore<PgTransactionLike>('postgres', pool, o);
+  const store = buildPgStore<PgTransaction>('postgres', pool, o);
   return {
     ...store,
     watch: (onWake, onError) => listen(pool, o.channel, onWake, onError),

@@ -1,4 +1,4 @@
-import type { PgClientLike, PgTransactionLike } from '../postgres/driver.js';
+import type { PgClientLike, PgTransaction } from '../postgres/driver.js';
 import type { PgConnectionSource } from '../postgres/store.js';
 import { fromPostgresJs, postgresJsQuery, type PostgresJsQueryable, type PostgresJsTransaction } from '../../adapters/postgresjs/postgresjs.js';
 
@@ -59,6 +59,6 @@ export function connectionSource(sql: PostgresJsLike): PgConnectionSource {
 }
 
 /** The store takes the postgres.js transaction itself, or an adapter's handle. */
-export function toQueryable(tx: PostgresJsTransaction | PgTransactionLike): PgTransactionLike {
-  return typeof (tx as { query?: unknown }).query === 'function' ? (tx as PgTransactionLike) : fromPostgresJs(tx as PostgresJsTransaction);
+export function toQueryable(tx: PostgresJsTransaction | PgTransaction): PgTransaction {
+  return typeof (tx as { query?: unknown }).query === 'function' ? (tx as PgTransaction) : fromPostgresJs(tx as PostgresJsTransaction);
 }

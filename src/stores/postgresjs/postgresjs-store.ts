@@ -2,7 +2,7 @@ import { invalidOption } from '../../core/errors.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { OutboxStore } from '../../core/store.js';
 import type { PostgresJsTransaction } from '../../adapters/postgresjs/postgresjs.js';
-import type { PgTransactionLike } from '../postgres/driver.js';
+import type { PgTransaction } from '../postgres/driver.js';
 import { PG_DIALECT_OPTION_KEYS, resolvePgDialectOptions, type PgDialectOptions } from '../postgres/options.js';
 import { buildPgStore } from '../postgres/store.js';
 import { connectionSource, toQueryable, type PostgresJsLike } from './driver.js';
@@ -18,7 +18,7 @@ export interface PostgresJsStoreOptions extends PgDialectOptions {
   claimMode?: 'lease';
 }
 
-export interface PostgresJsStore extends OutboxStore<PostgresJsTransaction | PgTransactionLike> {
+export interface PostgresJsStore extends OutboxStore<PostgresJsTransaction | PgTransaction> {
   /** Runs `fn` in `sql.begin(...)`, then wakes relays in this process. */
   transaction<T>(fn: (tx: PostgresJsTransaction) => Promise<T>): Promise<T>;
 }
@@ -44,7 +44,7 @@ export function createPostgresJsStore(options: PostgresJsStoreOptions): Postgres
     throw invalidOption('claimMode', claimMode, "must be 'lease' on postgres.js: lock-mode claims end by the server closing the claim's session, which postgres.js 3.4 cannot survive on a reserved connection (use txbox/postgres for lock mode)");
   }
   const o = resolvePgDialectOptions(options, claimMode);
-  const store = buildPgStore<PgTransactionLike>('postgresjs', connectionSource(sql), o);
+  const store = buildPgStore<PgTransaction>('postgresjs', connectionSource(sql), o);
   return {
     ...store,
     write: (tx, messages) => store.write(toQueryable(tx), messages),
