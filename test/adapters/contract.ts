@@ -66,6 +66,16 @@ export function adapterContract(harness: AdapterHarness): void {
       assert.deepEqual((await drain(t)).map((m) => parsePayload(m)), [1]);
     });
 
+    it('reports a second message with an existing id as DUPLICATE_ID, so the driver error reaches the store intact', async () => {
+      const t = await harness.create();
+      const { ids } = await t.transaction((h) => send(t, h, { topic: 't', payload: 'first' }), true);
+      await assert.rejects(
+        t.transaction((h) => send(t, h, { id: ids[0], topic: 't', payload: 'again' }), true),
+        (e: unknown) => e instanceof TxboxError && e.code === 'DUPLICATE_ID',
+      );
+      assert.deepEqual((await drain(t)).map((m) => parsePayload(m)), ['first']);
+    });
+
     it('debounces: three sends of one dedup key leave one message with the last payload', async () => {
       const t = await harness.create();
       for (const n of [1, 2, 3]) await t.transaction((h) => debounce(t, h, { topic: 't', payload: n, dedupKey: 'doc:9', delayMs: 200 }), true);
@@ -93,7 +103,7 @@ export function adapterContract(harness: AdapterHarness): void {
       for (const { what, handle } of wrong) {
         await assert.rejects(
           async () => send(t, handle(), { topic: 't', payload: what }),
-          (e: unknown) => e instanceof TxboxError && (e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_OPTION'),
+          (e: unknown) => e instanceof TxboxError && (e.code === 'INVALID_ARGUMENT' || e.code === 'INVALID_OPTION') && e.field === 'tx',
           what,
         );
       }

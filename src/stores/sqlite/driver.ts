@@ -24,6 +24,21 @@ export interface SqliteDatabaseLike {
   readonly inTransaction?: boolean;
 }
 
+/**
+ * A transaction on the store's database reached through an asynchronous driver (Kysely's
+ * SqliteDialect, see `txbox/kysely`): one function runs a statement and says how many rows it
+ * changed. Only `send()` and debounce take it; `sendSync` needs the better-sqlite3 Database.
+ */
+export interface SqliteAsyncTransactionLike {
+  runAsync(sql: string, params: readonly unknown[]): Promise<{ changes: number }>;
+}
+
+export type SqliteTransactionLike = SqliteDatabaseLike | SqliteAsyncTransactionLike;
+
+export function isAsyncTransaction(tx: unknown): tx is SqliteAsyncTransactionLike {
+  return typeof (tx as { runAsync?: unknown } | null)?.runAsync === 'function';
+}
+
 export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';

@@ -6,7 +6,8 @@ import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
-import { checkTransactionHandle, statementCache, writeError, type SqliteDatabaseLike } from './driver.js';
+import { TxboxError } from '../../core/errors.js';
+import { checkTransactionHandle, isAsyncTransaction, statementCache, writeError, type SqliteAsyncTransactionLike, type SqliteDatabaseLike, type SqliteTransactionLike } from './driver.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { sqliteMigrationSql } from './schema.js';
 import { sqliteRecordedVersion, sqliteSchemaStatus } from './schema-status.js';
@@ -16,7 +17,7 @@ import { sqliteStatsSql } from './stats.js';
 import { statsPart, type StatsRow } from '../shared/stats-rows.js';
 import { summarizeStats } from '../../core/stats.js';
 
-export interface SqliteStore extends OutboxStore<SqliteDatabaseLike> {
+export interface SqliteStore extends OutboxStore<SqliteTransactionLike> {
   /** Runs `fn` in a synchronous better-sqlite3 transaction, then wakes relays in this process. */
   transaction<T>(fn: (db: SqliteDatabaseLike) => T): T;
 }
@@ -38,16 +39,27 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const schema = sqliteMigrationSql(o.layout, null);
   const wakes = new WakeChannel();
 
-  const writeSync = (tx: SqliteDatabaseLike, messages: readonly EncodedMessage[]): WriteResult => {
+  /** The INSERT of one message: OR-IGNORE-like on a pending dedup key, which then changes nothing. */
+  const insertOf = (m: EncodedMessage, now: number) => {
+    const available = m.availableAt?.getTime() ?? now + m.delayMs;
+    const params = [m.id, m.topic, m.key, m.payload, m.contentType, encodeHeaders(m.headers), m.dedupKey, now, available];
+    return { text: m.dedupKey === null ? sql.insert : sql.insertDedup, params };
+  };
+  const replaceOf = (m: EncodedMessage, now: number) => [m.id, m.payload, m.contentType, encodeHeaders(m.headers), m.availableAt?.getTime() ?? now + m.delayMs, m.dedupKey, now];
+  const syncOnly = (tx: SqliteTransactionLike): SqliteDatabaseLike => {
+    if (isAsyncTransaction(tx)) throw new TxboxError('NOT_SUPPORTED', 'this transaction runs through an asynchronous driver: use send(), not sendSync()', { field: 'tx' });
     checkTransactionHandle(tx);
+    return tx;
+  };
+
+  const writeSync = (handle: SqliteTransactionLike, messages: readonly EncodedMessage[]): WriteResult => {
+    const tx = syncOnly(handle);
     const duplicates: string[] = [];
     const now = clock.now();
     for (const [i, m] of messages.entries()) {
-      const available = m.availableAt?.getTime() ?? now + m.delayMs;
-      const params = [m.id, m.topic, m.key, m.payload, m.contentType, encodeHeaders(m.headers), m.dedupKey, now, available];
+      const { text, params } = insertOf(m, now);
       try {
-        const { changes } = stmt(tx, m.dedupKey === null ? sql.insert : sql.insertDedup).run(...params);
-        if (changes === 0) duplicates.push(m.id);
+        if (stmt(tx, text).run(...params).changes === 0) duplicates.push(m.id);
       } catch (error) {
         throw writeError(error, m, i);
       }
@@ -55,12 +67,22 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return { duplicates };
   };
 
-  const replacePendingSync = (tx: SqliteDatabaseLike, m: EncodedMessage): boolean => {
-    checkTransactionHandle(tx);
+  const writeAsync = async (tx: SqliteAsyncTransactionLike, messages: readonly EncodedMessage[]): Promise<WriteResult> => {
+    const duplicates: string[] = [];
     const now = clock.now();
-    const available = m.availableAt?.getTime() ?? now + m.delayMs;
-    return stmt(tx, sql.replacePending).run(m.id, m.payload, m.contentType, encodeHeaders(m.headers), available, m.dedupKey, now).changes === 1;
+    for (const [i, m] of messages.entries()) {
+      const { text, params } = insertOf(m, now);
+      try {
+        if ((await tx.runAsync(text, params)).changes === 0) duplicates.push(m.id);
+      } catch (error) {
+        throw writeError(error, m, i);
+      }
+    }
+    return { duplicates };
   };
+
+  const replacePendingSync = (handle: SqliteTransactionLike, m: EncodedMessage): boolean =>
+    stmt(syncOnly(handle), sql.replacePending).run(...replaceOf(m, clock.now())).changes === 1;
 
   const claimSync = (limit: number): SqliteBatch => {
     const now = clock.now();
@@ -103,9 +125,10 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     claimTimeoutMs: o.claimTimeoutMs,
     wakes,
     writeSync,
-    write: async (tx, messages) => writeSync(tx, messages),
+    write: async (tx, messages) => (isAsyncTransaction(tx) ? writeAsync(tx, messages) : writeSync(tx, messages)),
     replacePendingSync,
-    replacePending: async (tx, m) => replacePendingSync(tx, m),
+    replacePending: async (tx, m) =>
+      isAsyncTransaction(tx) ? (await tx.runAsync(sql.replacePending, replaceOf(m, clock.now()))).changes === 1 : replacePendingSync(tx, m),
     transaction(fn) {
       const result = db.transaction(() => fn(db))();
       wakes.nudge();

@@ -1,0 +1,1 @@
+export { fromDrizzle } from './drizzle.js';

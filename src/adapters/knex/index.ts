@@ -1,0 +1,1 @@
+export { fromKnex, fromKnexMysql } from './knex.js';

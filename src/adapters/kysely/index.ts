@@ -1,0 +1,1 @@
+export { fromKysely, fromKyselyMysql, fromKyselySqlite } from './kysely.js';

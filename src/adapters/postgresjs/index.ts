@@ -1,0 +1,1 @@
+export { fromPostgresJs, type PostgresJsTransaction } from './postgresjs.js';
