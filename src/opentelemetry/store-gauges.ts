@@ -1,19 +1,11 @@
 import type { Attributes, Meter, ObservableResult } from '@opentelemetry/api';
 import { invalidOption, TxboxError } from '../core/errors.js';
+import type { OutboxCounts } from '../core/stats.js';
 import type { OutboxKey } from '../core/store.js';
 import { ATTR, METRIC } from './names.js';
 
-/** What a store's `stats()` answers (declared here by shape, so any store that has it fits). */
-export interface OutboxStatsLike {
-  readonly pending: number;
-  readonly due: number;
-  readonly delayed: number;
-  /** Null where the store cannot tell (MySQL's lock mode): the gauge then reports nothing. */
-  readonly inFlight: number | null;
-  readonly dead: number;
-  /** Age of the oldest due pending message; 0 when none is due. */
-  readonly lagMs: number;
-}
+/** What the gauges read of a store's `stats()` answer. */
+export type OutboxStatsLike = Pick<OutboxCounts, 'pending' | 'due' | 'delayed' | 'inFlight' | 'dead' | 'lagMs'>;
 
 export interface StatsSourceLike {
   readonly key: OutboxKey;
