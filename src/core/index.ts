@@ -28,3 +28,4 @@ export { startInboxCleanup, type InboxCleanupOptions } from './inbox-cleanup.js'
 export type { ProcessHook, ProcessInfo } from './process-hook.js';
 export { inboxHandler, type InboxHandlerOptions } from './inbox-handler.js';
 export type { ScheduleStore, StoredSchedule } from './schedule-store.js';
+export type { MessageQueries, MessageState, MessageFilter, DeadLetterFilter, ListRequest, MessagePage, StoredMessage, StoredState, BlockedKey, BlockedKeysPage, BlockedKeysRequest, BatchOptions } from './queries.js';

@@ -1,4 +1,5 @@
 import type { EncodedMessage, OutboxMessage } from './message.js';
+import type { MessageQueries } from './queries.js';
 import type { WakeChannel } from './wake.js';
 
 /** Identifies one outbox: the kind of store and the outbox's own name (OutboxKit's OutboxKey). */
@@ -107,6 +108,9 @@ export interface OutboxStore<Tx = unknown> {
   migrate(): Promise<void>;
   /** The DDL `migrate()` runs, for users' own migration tools. */
   schemaSql(): string;
+
+  /** Operations queries: messages by state and filter, blocked keys, redrive and discard by filter. */
+  readonly query?: MessageQueries;
 
   /** Cross-process wake-up (LISTEN/NOTIFY...). Resolves to a function that stops watching. */
   watch?(onWake: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;

@@ -5,6 +5,7 @@ import { claimInKeyOrderSync } from '../core/ordering.js';
 import type { ClaimedBatch, DeadLetter, OutboxStore, Settlement, SettleResult, WriteResult } from '../core/store.js';
 import { checkIds, resolveCommonStoreOptions, type CommonStoreOptions } from '../core/store-options.js';
 import { WakeChannel } from '../core/wake.js';
+import { memoryQueries } from './memory-queries.js';
 
 interface Row {
   position: number;
@@ -275,6 +276,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async migrate() {},
     schemaSql: () => '-- the memory store keeps no schema',
+    query: memoryQueries({ rows: () => rows.values(), byId: (id) => byId.get(id), now: () => clock.now(), requeue: (ids) => store.requeueDeadLetters(ids), discard: (ids) => store.discardDeadLetters(ids) }),
     pendingCount: () => [...rows.values()].filter(isPending).length,
     rowCount: () => rows.size,
   };
