@@ -9,6 +9,7 @@ import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
 import { INDEX, mysqlSchema } from './schema.js';
 import { maintenanceStatements, relayStatements } from './sql.js';
 import { mysqlWriter } from './write.js';
+import { mysqlQueries } from './queries.js';
 
 export interface MysqlStore extends OutboxStore<MysqlConnectionLike> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
@@ -97,5 +98,6 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
       await pool.query(schema);
     },
     schemaSql: () => `${schema};`,
+    query: mysqlQueries(o, { requeue: (ids) => byIdChunks(ids, requeue), discard: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])) }),
   };
 }

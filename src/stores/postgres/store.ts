@@ -10,6 +10,7 @@ import type { ResolvedPgDialectOptions } from './options.js';
 import { insertBuilder, writeError } from './insert.js';
 import { claimRows, claimStatements } from './claim.js';
 import { postgresSchema } from './schema.js';
+import { pgQueries } from './queries.js';
 import { cleanupSql, deadLetterSql, debounceLockSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
 /**
@@ -226,5 +227,6 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
       await runScript(db, `SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'));\n${schema}`);
     },
     schemaSql: () => schema,
+    query: pgQueries(db, o),
   };
 }

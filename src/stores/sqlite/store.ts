@@ -10,6 +10,7 @@ import { checkTransactionHandle, statementCache, writeError, type SqliteDatabase
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { sqliteSchema } from './schema.js';
 import { sqliteStatements } from './sql.js';
+import { sqliteQueries } from './queries.js';
 
 export interface SqliteStore extends OutboxStore<SqliteDatabaseLike> {
   /** Runs `fn` in a synchronous better-sqlite3 transaction, then wakes relays in this process. */
@@ -123,5 +124,6 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     },
     migrate: async () => void db.exec(schema),
     schemaSql: () => schema,
+    query: sqliteQueries(o),
   };
 }
