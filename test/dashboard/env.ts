@@ -95,7 +95,7 @@ export async function runDashboard(setup: StoreSetup, options: Partial<Dashboard
     async close() {
       await relay.stop();
       await dashboard.close();
-      await new Promise<void>((r) => server.close(() => r()));
+      await closeServer(server);
     },
   };
 }
@@ -108,5 +108,12 @@ export async function serveOnePage(html: string): Promise<{ url: string; close()
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}/`, close: () => closeServer(server) };
+}
+
+/** Closes a server now: a browser keeps connections open (some it opened ahead, with no request yet). */
+function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((r) => server.close(() => r()));
+  server.closeAllConnections();
+  return closed;
 }

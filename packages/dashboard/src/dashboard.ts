@@ -76,6 +76,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
           samples: sampler.samples(outbox.name),
           fed: sampler.fed(outbox.name),
           inFlightVisible: outbox.store.query!.inFlightVisible,
+          blocked: await outbox.store.query!.blockedKeys({ limit: 100 }).then(
+            (page) => ({ count: page.keys.length, more: page.next !== null }),
+            () => null,
+          ),
         })),
       );
       return htmlResponse(200, overviewPage(ctx, views));

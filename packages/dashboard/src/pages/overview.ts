@@ -11,6 +11,8 @@ export interface OutboxView {
   /** Relay events reached the dashboard: throughput is measured, not unknown. */
   readonly fed: boolean;
   readonly inFlightVisible: boolean;
+  /** Blocked keys on the first page of them (at most 100), or null when the store did not answer. */
+  readonly blocked: { count: number; more: boolean } | null;
 }
 
 const STATES = [
@@ -37,7 +39,8 @@ function card(ctx: PageContext, v: OutboxView, index: number): Html {
 ${states}
 ${v.inFlightVisible ? null : html`<p class="muted">This store's claims hold rows by lock: messages being delivered count as due.</p>`}
 ${throughput(v, index)}
-<p><a href="${outboxPath(ctx, outbox.name, '/blocked')}">Blocked keys</a> · <a href="${outboxPath(ctx, outbox.name, '/messages?state=dead')}">Dead letters</a></p>
+<p><a href="${outboxPath(ctx, outbox.name, '/blocked')}">Blocked keys</a>${v.blocked ? html` <span class="badge ${v.blocked.count > 0 ? 'failing' : ''}">${v.blocked.count}${v.blocked.more ? '+' : ''}</span>` : null}
+· <a href="${outboxPath(ctx, outbox.name, '/messages?state=dead')}">Dead letters</a> · <a href="${outboxPath(ctx, outbox.name, '/schedules')}">Schedules</a></p>
 </section>`;
 }
 
