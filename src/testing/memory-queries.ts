@@ -101,7 +101,11 @@ export function memoryQueries(source: MemoryQuerySource): MessageQueries {
       }
       return found.sort((a, b) => Number(a.position) - Number(b.position)).slice(0, limit);
     },
-    requeue: (ids) => source.requeue(ids),
+    // As the SQL stores' unique index: a dead letter whose dedup key is pending again stays dead.
+    requeue(ids) {
+      const pendingKeys = new Set([...source.rows()].filter((r) => isPending(r) && r.message.dedupKey !== null).map((r) => r.message.dedupKey));
+      return source.requeue(ids.filter((id) => !pendingKeys.has(source.byId(id)?.message.dedupKey ?? null)));
+    },
     discard: (ids) => source.discard(ids),
   });
 }

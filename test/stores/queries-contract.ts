@@ -167,6 +167,16 @@ export function queriesContract(harness: StoreHarness): StoreHarness {
       await assert.rejects(q.discard({}, { batchSize: 5000 }), { code: 'INVALID_ARGUMENT', field: 'batchSize' });
     });
 
+    it('leaves a dead letter dead when its dedup key is pending again, and redrives the others', async () => {
+      const { t, q } = await open();
+      const [deduped, plain] = await send(t, [{ topic: 't', payload: 1, dedupKey: 'invoice-1' }, { topic: 't', payload: 2 }]);
+      await settle(t, { dead: [deduped!, plain!] });
+      const [newer] = await send(t, { topic: 't', payload: 3, dedupKey: 'invoice-1' });
+      assert.equal(await q.redrive({}), 1, 'the pending message with the dedup key wins');
+      assert.deepEqual(idsOf((await q.list({ state: 'dead' })).messages), [deduped]);
+      assert.deepEqual(idsOf((await q.list({ state: 'pending' })).messages), [plain, newer]);
+    });
+
     it('finds blocked keys: a failing or dead head, since when, and how many wait behind it', async () => {
       const { t, q } = await open();
       const [failingHead] = await send(t, [{ topic: 't', key: 'A', payload: 'a0' }]);

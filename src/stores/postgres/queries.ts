@@ -1,8 +1,8 @@
 import { messageQueries } from '../../core/message-queries.js';
 import type { MessageQueries, ResolvedFilter } from '../../core/queries.js';
-import { blockedSql, collectParams, filterWhere, rowToBlocked, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
+import { blockedSql, collectParams, filterWhere, requeueSkippingDedup, rowToBlocked, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
 import { messageColumns } from '../shared/rows.js';
-import type { PgQueryable } from './driver.js';
+import { isUniqueViolation, type PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
 import { deadLetterSql } from './sql.js';
 
@@ -50,7 +50,7 @@ export function pgQueries(db: PgQueryable, o: ResolvedPgDialectOptions): Message
       const { d, values } = pgDialect();
       return (await rows(blockedSql(l, d, columns(d), after, limit), values)).map(rowToBlocked);
     },
-    requeue: async (ids) => Number((await rows(dead.requeue, [ids]))[0]?.n ?? 0),
+    requeue: (ids) => requeueSkippingDedup(ids, async (some) => Number((await rows(dead.requeue, [some]))[0]?.n ?? 0), isUniqueViolation),
     discard: async (ids) => Number((await rows(dead.discard, [ids]))[0]?.n ?? 0),
   });
 }

@@ -103,3 +103,20 @@ export function rowToBlocked(r: StoredRow & { behind: number | string }): Positi
   const reason = head.deadAt !== null ? 'dead' : 'failing';
   return { position, value: { key: head.key!, reason, head, since: reason === 'dead' ? head.deadAt! : head.createdAt, behind: Number(r.behind) } };
 }
+
+/**
+ * Requeues by id, and when the batch breaks the pending dedup-key index (a dead letter whose
+ * dedup key is pending again), one by one: such a message stays dead, is not counted, and the
+ * rest of the batch is requeued. The pending message with that key wins, as at write time.
+ */
+export async function requeueSkippingDedup(ids: readonly string[], requeue: (ids: readonly string[]) => Promise<number>, isUniqueViolation: (error: unknown) => boolean): Promise<number> {
+  try {
+    return await requeue(ids);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    if (ids.length === 1) return 0;
+    let n = 0;
+    for (const id of ids) n += await requeueSkippingDedup([id], requeue, isUniqueViolation);
+    return n;
+  }
+}

@@ -1,8 +1,8 @@
 import { messageQueries } from '../../core/message-queries.js';
 import type { MessageQueries } from '../../core/queries.js';
-import { blockedSql, collectParams, filterWhere, rowToBlocked, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
+import { blockedSql, collectParams, filterWhere, requeueSkippingDedup, rowToBlocked, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
 import { messageColumns } from '../shared/rows.js';
-import { statementCache } from './driver.js';
+import { isUniqueViolation, statementCache } from './driver.js';
 import type { ResolvedSqliteOptions } from './options.js';
 import { sqliteStatements } from './sql.js';
 
@@ -53,7 +53,7 @@ export function sqliteQueries(o: ResolvedSqliteOptions): MessageQueries {
       const { d, values } = open();
       return db.prepare(blockedSql(l, d, columns(d), after, limit)).all(...values).map(rowToBlocked);
     },
-    requeue: async (ids) => stmt(db, dead.requeue).run(clock.now(), JSON.stringify(ids)).changes,
+    requeue: (ids) => requeueSkippingDedup(ids, async (some) => stmt(db, dead.requeue).run(clock.now(), JSON.stringify(some)).changes, isUniqueViolation),
     discard: async (ids) => stmt(db, dead.discard).run(JSON.stringify(ids)).changes,
   });
 }
