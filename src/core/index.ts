@@ -33,3 +33,4 @@ export type { ProcessHook, ProcessInfo } from './process-hook.js';
 export { inboxHandler, type InboxHandlerOptions } from './inbox-handler.js';
 export type { ScheduleStore, StoredSchedule } from './schedule-store.js';
 export { OUTBOX_SCHEMA_VERSION, SCHEMA_REGISTRY_TABLE, type SchemaStatus } from './schema-version.js';
+export type { MessageQueries, MessageState, MessageFilter, DeadLetterFilter, ListRequest, MessagePage, StoredMessage, StoredState, BlockedKey, BlockedKeysPage, BlockedKeysRequest, BatchOptions } from './queries.js';

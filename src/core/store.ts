@@ -1,6 +1,7 @@
 import type { EncodedMessage, OutboxMessage } from './message.js';
 import type { OutboxStats, StatsOptions } from './stats.js';
 import type { SchemaStatus } from './schema-version.js';
+import type { MessageQueries } from './queries.js';
 import type { WakeChannel } from './wake.js';
 
 /** Identifies one outbox: the kind of store and the outbox's own name (OutboxKit's OutboxKey). */
@@ -121,6 +122,9 @@ export interface OutboxStore<Tx = unknown> {
    * Optional so that a store written outside txbox still fits the port.
    */
   stats?(options?: StatsOptions): Promise<OutboxStats>;
+
+  /** Operations queries: messages by state and filter, blocked keys, redrive and discard by filter. */
+  readonly query?: MessageQueries;
 
   /** Cross-process wake-up (LISTEN/NOTIFY...). Resolves to a function that stops watching. */
   watch?(onWake: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;

@@ -6,6 +6,7 @@ import type { ClaimedBatch, DeadLetter, OutboxStore, Settlement, SettleResult, W
 import { checkIds, resolveCommonStoreOptions, type CommonStoreOptions } from '../core/store-options.js';
 import { summarizeStats, type StatsPart } from '../core/stats.js';
 import { WakeChannel } from '../core/wake.js';
+import { memoryQueries } from './memory-queries.js';
 
 interface Row {
   position: number;
@@ -291,6 +292,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async migrate() {},
     schemaSql: () => '-- the memory store keeps no schema',
+    query: memoryQueries({ rows: () => rows.values(), byId: (id) => byId.get(id), now: () => clock.now(), requeue: (ids) => store.requeueDeadLetters(ids), discard: (ids) => store.discardDeadLetters(ids) }),
     pendingCount: () => [...rows.values()].filter(isPending).length,
     rowCount: () => rows.size,
   };

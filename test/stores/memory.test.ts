@@ -4,8 +4,9 @@ import { createOutbox, parsePayload } from '../../src/core/index.js';
 import { createMemoryStore } from '../../src/testing/index.js';
 import { sleep } from '../support/env.js';
 import { storeContract } from './contract.js';
+import { queriesContract } from './queries-contract.js';
 
-storeContract({
+storeContract(queriesContract({
   name: 'memory',
   sql: false,
   async create(options = {}) {
@@ -25,7 +26,7 @@ storeContract({
     };
   },
   async close() {},
-});
+}));
 
 describe('memory store: dedup keys across concurrent transactions', () => {
   const overlapping = async (firstCommits: boolean) => {

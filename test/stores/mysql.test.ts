@@ -6,6 +6,7 @@ import { createMysqlStore, type MysqlClaimMode, type MysqlPoolLike } from '../..
 import { sleep, uniqueName, MYSQL_URL } from '../support/env.js';
 import type { HarnessOptions, StoreHarness } from './harness.js';
 import { storeContract } from './contract.js';
+import { queriesContract } from './queries-contract.js';
 
 
 /** A small pool on `database` (default: the URL's); idle connections close after a few seconds. */
@@ -67,8 +68,8 @@ function mysqlHarness(claimMode: MysqlClaimMode): StoreHarness {
   };
 }
 
-storeContract(mysqlHarness('lease'));
-storeContract(mysqlHarness('lock'));
+storeContract(queriesContract(mysqlHarness('lease')));
+storeContract(queriesContract(mysqlHarness('lock')));
 
 describe('mysql store: setup, sessions and time', () => {
   const pools: mysql.Pool[] = [];

@@ -2,10 +2,11 @@ import { PGlite } from '@electric-sql/pglite';
 import { createPgliteStore } from '../../src/stores/pglite/index.js';
 import type { HarnessOptions } from './harness.js';
 import { storeContract } from './contract.js';
+import { queriesContract } from './queries-contract.js';
 
 const db = new PGlite();
 
-storeContract({
+storeContract(queriesContract({
   name: 'pglite',
   sql: true,
   async create(options: HarnessOptions = {}) {
@@ -26,4 +27,4 @@ storeContract({
     };
   },
   close: () => db.close(),
-});
+}));

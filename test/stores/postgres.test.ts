@@ -3,6 +3,7 @@ import { createPostgresStore, type ClaimMode } from '../../src/stores/postgres/i
 import { PG_URL, uniqueName } from '../support/env.js';
 import type { HarnessOptions, StoreHarness } from './harness.js';
 import { storeContract } from './contract.js';
+import { queriesContract } from './queries-contract.js';
 
 function postgresHarness(claimMode: ClaimMode): StoreHarness {
   const pools: pg.Pool[] = [];
@@ -50,5 +51,5 @@ function postgresHarness(claimMode: ClaimMode): StoreHarness {
   };
 }
 
-storeContract(postgresHarness('lock'));
-storeContract(postgresHarness('lease'));
+storeContract(queriesContract(postgresHarness('lock')));
+storeContract(queriesContract(postgresHarness('lease')));

@@ -6,6 +6,7 @@ import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { uniqueName } from '../support/env.js';
 import type { HarnessOptions } from './harness.js';
 import { storeContract } from './contract.js';
+import { queriesContract } from './queries-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'txbox-sqlite-'));
 const open: Database.Database[] = [];
@@ -18,7 +19,7 @@ function connect(file: string): Database.Database {
   return db;
 }
 
-storeContract({
+storeContract(queriesContract({
   name: 'sqlite',
   sql: true,
   async create(options: HarnessOptions = {}) {
@@ -51,4 +52,4 @@ storeContract({
     open.forEach((db) => db.close());
     rmSync(dir, { recursive: true, force: true });
   },
-});
+}));

@@ -15,6 +15,7 @@ import { mysqlWriter } from './write.js';
 import { mysqlStatsSql } from './stats.js';
 import { epochMs, statsPart, type StatsRow } from '../shared/stats-rows.js';
 import { summarizeStats } from '../../core/stats.js';
+import { mysqlQueries } from './queries.js';
 
 export interface MysqlStore extends OutboxStore<MysqlTransaction> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
@@ -114,5 +115,6 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
     },
     schemaSql: () => schema.map((s) => `${s};`).join('\n'),
     schemaStatus: () => mysqlSchemaStatus(pool, layout, schemaName, PENDING_DEDUP_COLUMN),
+    query: mysqlQueries(o, { requeue: (ids) => byIdChunks(ids, requeue), discard: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])) }),
   };
 }

@@ -15,6 +15,7 @@ import { summarizeStats } from '../../core/stats.js';
 import { postgresMigrationSql } from './schema.js';
 import { pgRecordedVersion, pgSchemaStatus } from './schema-status.js';
 import { startingVersion } from '../../core/schema-version.js';
+import { pgQueries } from './queries.js';
 import { cleanupSql, deadLetterSql, debounceLockSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
 /**
@@ -243,6 +244,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     },
     schemaStatus: () => pgSchemaStatus(db, layout),
     schemaSql: () => schema,
+    query: pgQueries(db, o),
   };
 }
 

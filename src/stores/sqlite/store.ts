@@ -16,6 +16,7 @@ import { sqliteStatements } from './sql.js';
 import { sqliteStatsSql } from './stats.js';
 import { statsPart, type StatsRow } from '../shared/stats-rows.js';
 import { summarizeStats } from '../../core/stats.js';
+import { sqliteQueries } from './queries.js';
 
 export interface SqliteStore extends OutboxStore<SqliteTransactionLike> {
   /** Runs `fn` in a synchronous better-sqlite3 transaction, then wakes relays in this process. */
@@ -165,5 +166,6 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         .immediate(),
     schemaSql: () => schema,
     schemaStatus: async () => sqliteSchemaStatus(db, o.layout),
+    query: sqliteQueries(o),
   };
 }
