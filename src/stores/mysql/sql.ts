@@ -1,5 +1,6 @@
 import type { TableLayout } from '../shared/layout.js';
 import { placeholders } from './driver.js';
+import { INDEX } from './schema.js';
 
 const NOW = 'UTC_TIMESTAMP(6)';
 
@@ -57,10 +58,14 @@ export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutM
   return {
     /** Params: limit. Locks the candidates; rows locked by another claim are skipped, not waited for. */
     candidates: t(`SELECT ${messageColumns(l)} FROM ${table} WHERE ${claimable} ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`),
-    /** A later scan of the same claim (core/ordering.ts). Params: after position, the excluded keys, limit. */
+    /**
+     * A later scan of the same claim (core/ordering.ts). Params: after position, the excluded keys,
+     * limit. Held to the pending index, the first scan's path: through the key index, a locking read
+     * locks index records of rows another claim holds, and its acknowledgement then deadlocks.
+     */
     candidatesAfter: (excluded: number) =>
       t(
-        `SELECT ${messageColumns(l)} FROM ${table} WHERE ${claimable} AND ${c.position} > ?${excluded > 0 ? ` AND (${c.key} IS NULL OR ${c.key} NOT IN (${placeholders(excluded)}))` : ''} ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`,
+        `SELECT ${messageColumns(l)} FROM ${table} FORCE INDEX (${l.quote(INDEX.pending)}) WHERE ${claimable} AND ${c.position} > ?${excluded > 0 ? ` AND (${c.key} IS NULL OR ${c.key} NOT IN (${placeholders(excluded)}))` : ''} ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`,
       ),
     /** Params per key: key, key, n. The n oldest pending positions of each key, whatever their state. */
     heads: (keys: number) => {
@@ -74,7 +79,9 @@ export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutM
       t(
         markProcessed
           ? `UPDATE ${table} SET ${c.processedAt} = ${NOW}, ${clearLease} WHERE ${owned(n)}`
-          : `DELETE FROM ${table} WHERE ${owned(n)}`,
+          : // By primary key, forced: on a small table the optimizer may scan instead, locking rows
+            // other claims hold, and two acknowledgements then deadlock.
+            `DELETE ${table} FROM ${table} FORCE INDEX (PRIMARY) WHERE ${owned(n)}`,
       ),
     /** Params: error, retry delay in microseconds, positions, then the token in lease mode. */
     retry: (n: number) =>
