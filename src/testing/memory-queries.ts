@@ -1,4 +1,4 @@
-import type { EncodedMessage } from '../core/message.js';
+import type { EncodedMessage, OutboxMessage } from '../core/message.js';
 import { messageQueries } from '../core/message-queries.js';
 import type { BlockedKey, MessageQueries, Positioned, ResolvedFilter, StoredMessage, StoredState } from '../core/queries.js';
 
@@ -24,6 +24,22 @@ export interface MemoryQuerySource {
   discard(ids: readonly string[]): Promise<number>;
 }
 
+/** A memory row as the message a claim or a query hands out. */
+export function memoryRowMessage(r: Pick<MemoryQueryRow, 'message' | 'createdAt' | 'availableAt' | 'attempts'>): OutboxMessage {
+  return {
+    id: r.message.id,
+    topic: r.message.topic,
+    key: r.message.key,
+    payload: r.message.payload,
+    contentType: r.message.contentType,
+    headers: r.message.headers ?? {},
+    createdAt: new Date(r.createdAt),
+    availableAt: new Date(r.availableAt),
+    attempts: r.attempts,
+    dedupKey: r.message.dedupKey,
+  };
+}
+
 const isPending = (r: MemoryQueryRow) => r.processedAt === null && r.deadAt === null;
 
 /** The query API over the memory store's rows, with the same meaning as the SQL stores'. */
@@ -35,16 +51,7 @@ export function memoryQueries(source: MemoryQuerySource): MessageQueries {
     return r.availableAt > now ? 'delayed' : 'due';
   };
   const stored = (r: MemoryQueryRow, now: number): StoredMessage => ({
-    id: r.message.id,
-    topic: r.message.topic,
-    key: r.message.key,
-    payload: r.message.payload,
-    contentType: r.message.contentType,
-    headers: r.message.headers ?? {},
-    createdAt: new Date(r.createdAt),
-    availableAt: new Date(r.availableAt),
-    attempts: r.attempts,
-    dedupKey: r.message.dedupKey,
+    ...memoryRowMessage(r),
     state: stateOf(r, now),
     lastError: r.lastError,
     deadAt: r.deadAt === null ? null : new Date(r.deadAt),

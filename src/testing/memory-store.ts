@@ -6,7 +6,7 @@ import type { ClaimedBatch, DeadLetter, OutboxStore, Settlement, SettleResult, W
 import { checkIds, resolveCommonStoreOptions, type CommonStoreOptions } from '../core/store-options.js';
 import { summarizeStats, type StatsPart } from '../core/stats.js';
 import { WakeChannel } from '../core/wake.js';
-import { memoryQueries } from './memory-queries.js';
+import { memoryQueries, memoryRowMessage } from './memory-queries.js';
 
 interface Row {
   position: number;
@@ -129,18 +129,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     }
   };
 
-  const toMessage = (r: Row): OutboxMessage => ({
-    id: r.message.id,
-    topic: r.message.topic,
-    key: r.message.key,
-    payload: r.message.payload,
-    contentType: r.message.contentType,
-    headers: r.message.headers ?? {},
-    createdAt: new Date(r.createdAt),
-    availableAt: new Date(r.availableAt),
-    attempts: r.attempts,
-    dedupKey: r.message.dedupKey,
-  });
+  const toMessage = (r: Row): OutboxMessage => memoryRowMessage(r);
 
   const remove = (r: Row) => {
     rows.delete(r.position);
