@@ -65,11 +65,11 @@ for (const [dialect, place] of Object.entries(places)) {
         assert.match(missing.stderr, /cannot open the sqlite store/);
       } else {
         assert.equal(missing.code, 3, missing.stderr);
-        assert.match(missing.stdout, /missing \(expected version 1, found no table\)/);
+        assert.match(missing.stdout, /missing \(expected version 2, found no table\)/);
       }
       const migrated = await runCli(['migrate', ...p.args]);
       assert.equal(migrated.code, 0, migrated.stderr);
-      assert.match(migrated.stdout, /schema version 1/);
+      assert.match(migrated.stdout, /schema version 2/);
       const ok = await runCli(['status', ...p.args, '--json']);
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(JSON.parse(ok.stdout).state, 'current');

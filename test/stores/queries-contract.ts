@@ -195,7 +195,8 @@ export function queriesContract(harness: StoreHarness): StoreHarness {
       );
       const [a, b] = keys;
       assert.equal(a!.head.lastError, 'no route');
-      assert.equal(a!.since.getTime(), a!.head.createdAt.getTime());
+      const [firstFailure] = (await q.get(failingHead!))!.history;
+      assert.equal(a!.since.getTime(), firstFailure!.at.getTime(), 'a failing head: since its first failed attempt');
       assert.equal(b!.since.getTime(), b!.head.deadAt!.getTime());
       const firstPage = await q.blockedKeys({ limit: 1 });
       assert.deepEqual(firstPage.keys.map((k) => k.key), ['A']);
