@@ -29,7 +29,7 @@ export function messageQueries(backend: QueryBackend): MessageQueries {
       const page = rows.slice(0, limit);
       return { keys: page.map((r) => r.value), next: rows.length > limit ? page[page.length - 1]!.position : null };
     },
-    redrive(filter, options) {
+    async redrive(filter, options) {
       const position = resolveRequeue([], options);
       return eachDeadBatch(backend, filter, options, (ids) => backend.requeue(ids, position));
     },

@@ -144,8 +144,9 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   };
 
   /** The dead rows of these ids, refused all together when one would break the pending dedup-key rule. */
+  const findDead = (ids: readonly string[]): Row[] => [...new Set(ids)].map((id) => byId.get(id)).filter((r): r is Row => r !== undefined && r.deadAt !== null);
   const deadRows = (ids: readonly string[]): Row[] => {
-    const found = [...new Set(ids)].map((id) => byId.get(id)).filter((r): r is Row => r !== undefined && r.deadAt !== null);
+    const found = findDead(ids);
     const keys = found.map((r) => r.message.dedupKey).filter((k): k is string => k !== null);
     if (new Set(keys).size < keys.length || keys.some(pendingDedup)) throw new DedupConflict();
     return found;
@@ -153,7 +154,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const revive = (r: Row) => Object.assign(r, { deadAt: null, attempts: 0, lastError: null, availableAt: clock.now() });
   const requeueSteps: RequeueSteps = {
     inPlace: async (ids) => deadRows(ids).map(revive).length,
-    deadInOrder: async (ids) => deadRows(ids).sort((a, b) => a.position - b.position).map((r) => r.message.id),
+    deadInOrder: async (ids) => findDead(ids).sort((a, b) => a.position - b.position).map((r) => r.message.id),
     async atEnd(id) {
       const [r] = deadRows([id]);
       if (!r) return 0;

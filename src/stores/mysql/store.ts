@@ -90,7 +90,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
     isDedupConflict: (error) => duplicateKeyIndex(error) === INDEX.dedup,
   };
   // In place, a long list goes in statements of IDS_PER_STATEMENT; at the end, one by one anyway.
-  const requeue = (ids: readonly string[], options: RequeueOptions | undefined) =>
+  const requeue = async (ids: readonly string[], options: RequeueOptions | undefined) =>
     resolveRequeue(ids, options) === 'end' ? requeueDeadLetters(ids, options, requeueSteps) : byIdChunks(ids, (chunk) => requeueDeadLetters(chunk, options, requeueSteps));
   const discard = (ids: readonly string[]) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk]));
 
