@@ -170,11 +170,17 @@ describe('txbox dead-letters and stats on SQLite', { timeout: 120_000 }, () => {
     assert.deepEqual(left.map((d: { topic: string }) => d.topic), ['refunds', 'refunds']);
     const discarded = await runCli(['dead-letters', 'discard', url, '--id', left[0].id, '--json']);
     assert.equal(JSON.parse(discarded.stdout).discarded, 1);
+    const atEnd = await runCli(['dead-letters', 'requeue', url, '--id', left[1].id, '--at-end', '--json']);
+    assert.equal(JSON.parse(atEnd.stdout).requeued, 1, atEnd.stderr);
+    const reopened = new Database(file);
+    const order = reopened.prepare('SELECT id FROM txbox_outbox WHERE dead_at IS NULL ORDER BY position').all() as { id: string }[];
+    reopened.close();
+    assert.equal(order.at(-1)!.id, left[1].id, 'requeued after every pending message');
 
     const stats = await runCli(['stats', url, '--json']);
     assert.equal(stats.code, 0, stats.stderr);
     const s = JSON.parse(stats.stdout);
-    assert.equal(s.dead, 1);
-    if (s.pending !== undefined) assert.equal(s.pending, 3, 'the requeued three are pending');
+    assert.equal(s.dead, 0);
+    if (s.pending !== undefined) assert.equal(s.pending, 4, 'the requeued four are pending');
   });
 });
