@@ -6,6 +6,7 @@ import { buildReport, renderTable } from './lib/report.js';
 import { runBroker } from './workloads/broker.js';
 import { runClaimCost } from './workloads/claim.js';
 import { runDrain } from './workloads/drain.js';
+import { runFailures } from './workloads/failures.js';
 import { runLatency } from './workloads/latency.js';
 import { runMariadb } from './workloads/mariadb.js';
 import { runOtel } from './workloads/otel.js';
@@ -22,6 +23,7 @@ const RUNNERS: [Workload, Runner][] = [
   ['write', runWrite],
   ['wake', runWakeCost],
   ['drain', runDrain],
+  ['failures', runFailures],
   ['claim', runClaimCost],
   ['latency', runLatency],
   ['peers', runPeers],

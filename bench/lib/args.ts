@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['write', 'wake', 'drain', 'claim', 'latency', 'broker', 'peers', 'sqlite', 'mariadb', 'otel', 'scale'] as const;
+export const WORKLOADS = ['write', 'wake', 'drain', 'failures', 'claim', 'latency', 'broker', 'peers', 'sqlite', 'mariadb', 'otel', 'scale'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Every size and duration of one run, resolved from the command line. */

@@ -72,6 +72,7 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
   const ratios = {
     write: paired(r.write),
     drain: paired(r.drain),
+    failures: paired((raw as { failures?: unknown }).failures),
     broker_rabbitmq: paired(r.broker?.rabbitmq),
     broker_nats: paired(r.broker?.nats),
     wake_watch_vs_raw_notify: r.wake?.txbox_watch_vs_raw_notify ?? null,

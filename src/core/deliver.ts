@@ -41,7 +41,8 @@ export async function deliverBatch(
   let handed = false;
   const settle = (settlement: Settlement) => {
     handed = true;
-    return settleWithRetries(o, batch, settlement, emit);
+    // The owner goes with every settlement: stores record it in each failed attempt's history.
+    return settleWithRetries(o, batch, { ...settlement, relay: o.owner }, emit);
   };
   try {
     return await produceAndSettle(o, batch, claimedAt, claimMs, emit, settle);

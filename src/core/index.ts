@@ -20,6 +20,8 @@ export type {
   Settlement,
   SettleResult,
   WriteResult,
+  RequeueOptions,
+  RequeuePosition,
 } from './store.js';
 export { TxboxError, PermanentFailure, type TxboxErrorCode } from './errors.js';
 export { uuidv7, isUuid } from './ids.js';
@@ -33,4 +35,5 @@ export type { ProcessHook, ProcessInfo } from './process-hook.js';
 export { inboxHandler, type InboxHandlerOptions } from './inbox-handler.js';
 export type { ScheduleStore, StoredSchedule } from './schedule-store.js';
 export { OUTBOX_SCHEMA_VERSION, SCHEMA_REGISTRY_TABLE, type SchemaStatus } from './schema-version.js';
-export type { MessageQueries, MessageState, MessageFilter, DeadLetterFilter, ListRequest, MessagePage, StoredMessage, StoredState, BlockedKey, BlockedKeysPage, BlockedKeysRequest, BatchOptions } from './queries.js';
+export type { MessageQueries, MessageState, MessageFilter, DeadLetterFilter, ListRequest, MessagePage, StoredMessage, StoredState, BlockedKey, BlockedKeysPage, BlockedKeysRequest, BatchOptions, RedriveOptions, AttemptRecord, MessageDetails } from './queries.js';
+export { ATTEMPT_HISTORY_LIMIT } from './queries.js';

@@ -1,6 +1,7 @@
 import { invalidArgument } from './errors.js';
 import { isUuid } from './ids.js';
 import { MESSAGE_STATES, type BatchOptions, type DeadLetterFilter, type MessageFilter, type MessageQueries, type QueryBackend, type ResolvedFilter } from './queries.js';
+import { resolveRequeue } from './requeue.js';
 
 /**
  * The query API over a store's backend, in one place for every store: input checks, cursors,
@@ -28,7 +29,10 @@ export function messageQueries(backend: QueryBackend): MessageQueries {
       const page = rows.slice(0, limit);
       return { keys: page.map((r) => r.value), next: rows.length > limit ? page[page.length - 1]!.position : null };
     },
-    redrive: (filter, options) => eachDeadBatch(backend, filter, options, (ids) => backend.requeue(ids)),
+    async redrive(filter, options) {
+      const position = resolveRequeue([], options);
+      return eachDeadBatch(backend, filter, options, (ids) => backend.requeue(ids, position));
+    },
     discard: (filter, options) => eachDeadBatch(backend, filter, options, (ids) => backend.discard(ids)),
   };
 }

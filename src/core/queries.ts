@@ -1,5 +1,5 @@
 import type { OutboxMessage } from './message.js';
-import type { HeaderFilter } from './store.js';
+import type { HeaderFilter, RequeuePosition } from './store.js';
 
 /**
  * States of a stored message, by the store's clock (the database's; SQLite and memory: the process's):
@@ -51,6 +51,30 @@ export interface StoredMessage extends OutboxMessage {
   readonly deadAt: Date | null;
 }
 
+/**
+ * One failed attempt of a message, recorded by the same statement that records the failure.
+ * Stores keep the last `ATTEMPT_HISTORY_LIMIT` of them; a redrive keeps them (and numbers the
+ * attempts after it from 1 again, as it resets `attempts`).
+ */
+export interface AttemptRecord {
+  /** 1 for the first attempt (since the message was written or last redriven). */
+  readonly attempt: number;
+  /** When the failure was recorded, by the store's clock. */
+  readonly at: Date;
+  readonly error: string;
+  /** The relay that made the attempt (its `owner`); null when the settlement named none. */
+  readonly relay: string | null;
+}
+
+/** Failed attempts a store keeps per message: the newest ones, the oldest dropped first. */
+export const ATTEMPT_HISTORY_LIMIT = 10;
+
+/** One message as `get()` answers it: what a list shows, and its failed attempts. */
+export interface MessageDetails extends StoredMessage {
+  /** Oldest first, at most `ATTEMPT_HISTORY_LIMIT`; empty for a message that never failed. */
+  readonly history: readonly AttemptRecord[];
+}
+
 export interface MessagePage {
   /** In outbox (position) order, oldest first. */
   readonly messages: readonly StoredMessage[];
@@ -71,7 +95,12 @@ export interface BlockedKey {
   readonly key: string;
   readonly reason: 'failing' | 'dead';
   readonly head: StoredMessage;
-  /** `dead`: when the head died; `failing`: when it was written (the first failure's time needs attempt history, which is planned). */
+  /**
+   * `dead`: when the head died. `failing`: when its current run of failures began (its first
+   * failed attempt since it was written or redriven); when the history no longer holds that
+   * attempt, its oldest recorded one; for a failure recorded before the history existed
+   * (schema version 1), when the head was written.
+   */
   readonly since: Date;
   /** Pending messages of the key after the head: waiting for it (`failing`), or going past it (`dead`). */
   readonly behind: number;
@@ -98,6 +127,11 @@ export interface BatchOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface RedriveOptions extends BatchOptions {
+  /** Where each redriven message goes in its key's order (see RequeuePosition). Default `keep`. */
+  readonly position?: RequeuePosition;
+}
+
 /**
  * Operations queries, on `store.query` of every built-in store. Reads are plain reads: they take
  * no lock a relay could wait for.
@@ -106,16 +140,17 @@ export interface MessageQueries {
   /** Whether `inFlight` can be told from `due` (false for transaction-held claims; see MessageState). */
   readonly inFlightVisible: boolean;
   list(request?: ListRequest): Promise<MessagePage>;
-  /** One message by id, in any state; null when there is none (delivered and deleted, or never written). */
-  get(id: string): Promise<StoredMessage | null>;
+  /** One message by id, in any state, with its attempt history; null when there is none (delivered and deleted, or never written). */
+  get(id: string): Promise<MessageDetails | null>;
   blockedKeys(request?: BlockedKeysRequest): Promise<BlockedKeysPage>;
   /**
-   * Puts the matching dead letters back to pending, attempts reset, in batches. Each keeps its id
-   * (consumers' inboxes still recognise a message they handled) and its position: it goes before
-   * its key's pending messages, after any that were delivered while it was dead. Returns how
-   * many were requeued.
+   * Puts the matching dead letters back to pending, attempts reset, in batches, as
+   * `requeueDeadLetters` does. Each keeps its id (consumers' inboxes still recognise a message
+   * they handled) and, by default, its position: it goes before its key's pending messages,
+   * after any that were delivered while it was dead; `position: 'end'` puts it after every
+   * message written so far instead. Returns how many were requeued.
    */
-  redrive(filter?: DeadLetterFilter, options?: BatchOptions): Promise<number>;
+  redrive(filter?: DeadLetterFilter, options?: RedriveOptions): Promise<number>;
   /** Deletes the matching dead letters, in batches. Returns how many. */
   discard(filter?: DeadLetterFilter, options?: BatchOptions): Promise<number>;
 }
@@ -140,9 +175,10 @@ export interface QueryBackend {
   /** Up to `limit` matching messages with a position after `after` (all when null), in position order. */
   page(filter: ResolvedFilter, after: string | null, limit: number): Promise<Positioned<StoredMessage>[]>;
   count(filter: ResolvedFilter): Promise<number>;
-  get(id: string): Promise<StoredMessage | null>;
+  get(id: string): Promise<MessageDetails | null>;
   /** Keys whose oldest undelivered message is failing or dead, with that message's position after `after`. */
   blocked(after: string | null, limit: number): Promise<Positioned<BlockedKey>[]>;
-  requeue(ids: readonly string[]): Promise<number>;
+  /** The store's `requeueDeadLetters`. */
+  requeue(ids: readonly string[], position: RequeuePosition): Promise<number>;
   discard(ids: readonly string[]): Promise<number>;
 }

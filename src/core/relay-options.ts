@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolveBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 import { systemClock, type Clock } from './clock.js';
 import { invalidOption } from './errors.js';
@@ -47,7 +48,10 @@ export interface RelayOptions {
   /** Use the store's cross-process watch (LISTEN/NOTIFY) when it has one. Default true. */
   watch?: boolean;
   cleanup?: CleanupOptions;
-  /** Names this relay in events. Default a random id. */
+  /**
+   * Names this relay in events, logs and the attempt history of the messages it fails to
+   * deliver. Default `<hostname>:<pid>`, with `#2`, `#3`... for later relays of the process.
+   */
   owner?: string;
   clock?: Clock;
   /** Source of jitter; tests pass a fixed one. */
@@ -139,7 +143,7 @@ export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
       maxAgeMs: positive('cleanup.maxAgeMs', o.cleanup?.maxAgeMs, DAY, true),
       batchSize: integer('cleanup.batchSize', o.cleanup?.batchSize, 1000, 1, 100_000),
     },
-    owner: o.owner ?? `relay-${Math.random().toString(36).slice(2, 10)}`,
+    owner: resolveOwner(o.owner),
     clock: o.clock ?? systemClock,
     random: o.random ?? Math.random,
     onEvent: o.onEvent,
@@ -147,6 +151,18 @@ export function resolveRelayOptions(o: RelayOptions): ResolvedRelayOptions {
     logRepeatIntervalMs: positive('logRepeatIntervalMs', o.logRepeatIntervalMs, 30_000),
     warnings: resolveWarnings(o.warnings),
   };
+}
+
+let relaysMade = 0;
+
+/** What an operator can find the relay by: its host and process (and which of the process's relays). */
+function resolveOwner(owner: string | undefined): string {
+  if (owner !== undefined) {
+    if (typeof owner !== 'string' || owner.length === 0 || owner.length > 200) throw invalidOption('owner', owner, 'must be a non-empty string of at most 200 characters');
+    return owner;
+  }
+  relaysMade++;
+  return `${hostname()}:${process.pid}${relaysMade === 1 ? '' : `#${relaysMade}`}`;
 }
 
 function resolveLogger(logger: Logger | false | undefined): Logger | undefined {

@@ -3,9 +3,10 @@ import { TxboxError } from './errors.js';
 /**
  * The version of the outbox table this release creates and reads. Raise it with every change to
  * the table (add-only: a column or an index), and give each store an upgrade step to it.
- * Version 1 is the table of txbox 0.1, which recorded no version at all.
+ * - 1: the table of txbox 0.1 (which recorded no version at all);
+ * - 2: adds the attempt history column (`attempt_history`).
  */
-export const OUTBOX_SCHEMA_VERSION = 1;
+export const OUTBOX_SCHEMA_VERSION = 2;
 
 /** The table, in the same schema (database) as the txbox tables, where each one's version is recorded. */
 export const SCHEMA_REGISTRY_TABLE = 'txbox_schema';

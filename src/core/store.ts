@@ -44,6 +44,8 @@ export interface Settlement {
   readonly failed: readonly MessageFailure[];
   /** Not attempted: back to pending without counting an attempt. */
   readonly released: readonly string[];
+  /** Who made the attempts (the relay's `owner`): recorded in each failed message's attempt history. */
+  readonly relay?: string;
 }
 
 export interface SettleResult {
@@ -60,6 +62,19 @@ export interface HeaderFilter {
 export interface DeadLetter extends OutboxMessage {
   readonly error: string | null;
   readonly deadAt: Date;
+}
+
+/**
+ * Where a requeued dead letter goes in its key's order:
+ * - `keep` (default): its own position, so before its key's pending messages (they wait behind
+ *   it again) and after those delivered while it was dead;
+ * - `end`: a new position after every message written so far, so its key's pending messages go
+ *   first and it no longer holds them back. Requeued together, messages keep their relative order.
+ */
+export type RequeuePosition = 'keep' | 'end';
+
+export interface RequeueOptions {
+  readonly position?: RequeuePosition;
 }
 
 export interface WriteResult {
@@ -102,8 +117,13 @@ export interface OutboxStore<Tx = unknown> {
    * carrying that header value, filtered in the query, so the limit counts matching ones only.
    */
   listDeadLetters(options?: { limit?: number; header?: HeaderFilter }): Promise<DeadLetter[]>;
-  /** Puts dead letters back to pending with their attempts reset. Returns how many were found. */
-  requeueDeadLetters(ids: readonly string[]): Promise<number>;
+  /**
+   * Puts dead letters back to pending with their attempts reset, keeping their ids and attempt
+   * history. Returns how many were requeued. A dead letter whose dedup key is pending again (a
+   * newer message with that `dedupKey`, or one requeued before it in the same call) stays dead
+   * and is not counted: the pending message wins, as at write time.
+   */
+  requeueDeadLetters(ids: readonly string[], options?: RequeueOptions): Promise<number>;
   discardDeadLetters(ids: readonly string[]): Promise<number>;
 
   /**

@@ -1,6 +1,7 @@
 import type { EncodedMessage, OutboxMessage } from '../core/message.js';
 import { messageQueries } from '../core/message-queries.js';
-import type { BlockedKey, MessageQueries, Positioned, ResolvedFilter, StoredMessage, StoredState } from '../core/queries.js';
+import type { AttemptRecord, BlockedKey, MessageQueries, Positioned, QueryBackend, ResolvedFilter, StoredMessage, StoredState } from '../core/queries.js';
+import { failingSince } from '../stores/shared/history.js';
 
 /** What the memory store keeps per message, as far as queries read it. */
 export interface MemoryQueryRow {
@@ -13,6 +14,7 @@ export interface MemoryQueryRow {
   readonly leaseUntil: number;
   readonly processedAt: number | null;
   readonly deadAt: number | null;
+  readonly history: readonly AttemptRecord[];
 }
 
 export interface MemoryQuerySource {
@@ -20,8 +22,8 @@ export interface MemoryQuerySource {
   rows(): Iterable<MemoryQueryRow>;
   byId(id: string): MemoryQueryRow | undefined;
   now(): number;
-  requeue(ids: readonly string[]): Promise<number>;
-  discard(ids: readonly string[]): Promise<number>;
+  requeue: QueryBackend['requeue'];
+  discard: QueryBackend['discard'];
 }
 
 /** A memory row as the message a claim or a query hands out. */
@@ -86,7 +88,7 @@ export function memoryQueries(source: MemoryQuerySource): MessageQueries {
     count: async (f) => matching(f).length,
     async get(id) {
       const r = source.byId(id);
-      return r ? stored(r, source.now()) : null;
+      return r ? { ...stored(r, source.now()), history: [...r.history] } : null;
     },
     async blocked(after, limit) {
       const now = source.now();
@@ -103,16 +105,12 @@ export function memoryQueries(source: MemoryQuerySource): MessageQueries {
       for (const [key, head] of firstOfKey) {
         const reason = head.deadAt !== null ? 'dead' : head.attempts > 0 ? 'failing' : null;
         if (reason === null || head.position <= from) continue;
-        const since = new Date(reason === 'dead' ? head.deadAt! : head.createdAt);
+        const since = reason === 'dead' ? new Date(head.deadAt!) : failingSince(head.history, new Date(head.createdAt));
         found.push({ position: String(head.position), value: { key, reason, head: stored(head, now), since, behind: behind.get(key) ?? 0 } });
       }
       return found.sort((a, b) => Number(a.position) - Number(b.position)).slice(0, limit);
     },
-    // As the SQL stores' unique index: a dead letter whose dedup key is pending again stays dead.
-    requeue(ids) {
-      const pendingKeys = new Set([...source.rows()].filter((r) => isPending(r) && r.message.dedupKey !== null).map((r) => r.message.dedupKey));
-      return source.requeue(ids.filter((id) => !pendingKeys.has(source.byId(id)?.message.dedupKey ?? null)));
-    },
+    requeue: (ids, position) => source.requeue(ids, position),
     discard: (ids) => source.discard(ids),
   });
 }

@@ -6,6 +6,8 @@ import type { ClaimedBatch, DeadLetter, OutboxStore, Settlement, SettleResult, W
 import { checkIds, resolveCommonStoreOptions, type CommonStoreOptions } from '../core/store-options.js';
 import { summarizeStats, type StatsPart } from '../core/stats.js';
 import { WakeChannel } from '../core/wake.js';
+import { ATTEMPT_HISTORY_LIMIT, type AttemptRecord } from '../core/queries.js';
+import { requeueDeadLetters, type RequeueSteps } from '../core/requeue.js';
 import { memoryQueries, memoryRowMessage } from './memory-queries.js';
 
 interface Row {
@@ -19,7 +21,11 @@ interface Row {
   leaseUntil: number;
   processedAt: number | null;
   deadAt: number | null;
+  history: AttemptRecord[];
 }
+
+/** What a unique index on pending dedup keys would raise: the memory store's own, never thrown out of it. */
+class DedupConflict extends Error {}
 
 /** A transaction of the in-memory store: writes become visible on commit, vanish on rollback. */
 export class MemoryTransaction {
@@ -123,6 +129,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         leaseUntil: 0,
         processedAt: null,
         deadAt: null,
+        history: [],
       };
       rows.set(row.position, row);
       byId.set(m.id, row);
@@ -134,6 +141,30 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const remove = (r: Row) => {
     rows.delete(r.position);
     byId.delete(r.message.id);
+  };
+
+  /** The dead rows of these ids, refused all together when one would break the pending dedup-key rule. */
+  const findDead = (ids: readonly string[]): Row[] => [...new Set(ids)].map((id) => byId.get(id)).filter((r): r is Row => r !== undefined && r.deadAt !== null);
+  const deadRows = (ids: readonly string[]): Row[] => {
+    const found = findDead(ids);
+    const keys = found.map((r) => r.message.dedupKey).filter((k): k is string => k !== null);
+    if (new Set(keys).size < keys.length || keys.some(pendingDedup)) throw new DedupConflict();
+    return found;
+  };
+  const revive = (r: Row) => Object.assign(r, { deadAt: null, attempts: 0, lastError: null, availableAt: clock.now() });
+  const requeueSteps: RequeueSteps = {
+    inPlace: async (ids) => deadRows(ids).map(revive).length,
+    deadInOrder: async (ids) => findDead(ids).sort((a, b) => a.position - b.position).map((r) => r.message.id),
+    async atEnd(id) {
+      const [r] = deadRows([id]);
+      if (!r) return 0;
+      // A new position, and a new place in the map, which iterates in position order.
+      rows.delete(r.position);
+      r.position = nextPosition++;
+      rows.set(r.position, revive(r));
+      return 1;
+    },
+    isDedupConflict: (error) => error instanceof DedupConflict,
   };
 
   const store: MemoryStore = {
@@ -220,6 +251,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       for (const f of s.failed) {
         const r = owned(f.id);
         if (!r) continue;
+        r.history = [...r.history, { attempt: r.attempts + 1, at: new Date(now), error: f.error, relay: s.relay ?? null }].slice(-ATTEMPT_HISTORY_LIMIT);
         Object.assign(r, { attempts: r.attempts + 1, lastError: f.error, leaseToken: null, leaseUntil: 0 });
         if (f.dead) r.deadAt = now;
         else r.availableAt = now + f.retryInMs;
@@ -242,17 +274,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         .slice(0, limit)
         .map((r) => ({ ...toMessage(r), error: r.lastError, deadAt: new Date(r.deadAt!) }));
     },
-    async requeueDeadLetters(ids) {
-      checkIds('ids', ids);
-      let n = 0;
-      for (const id of ids) {
-        const r = byId.get(id);
-        if (r?.deadAt == null) continue;
-        Object.assign(r, { deadAt: null, attempts: 0, lastError: null, availableAt: clock.now() });
-        n++;
-      }
-      return n;
-    },
+    requeueDeadLetters: (ids, options) => requeueDeadLetters(ids, options, requeueSteps),
     async discardDeadLetters(ids) {
       checkIds('ids', ids);
       let n = 0;
@@ -281,7 +303,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     },
     async migrate() {},
     schemaSql: () => '-- the memory store keeps no schema',
-    query: memoryQueries({ rows: () => rows.values(), byId: (id) => byId.get(id), now: () => clock.now(), requeue: (ids) => store.requeueDeadLetters(ids), discard: (ids) => store.discardDeadLetters(ids) }),
+    query: memoryQueries({ rows: () => rows.values(), byId: (id) => byId.get(id), now: () => clock.now(), requeue: (ids, position) => store.requeueDeadLetters(ids, { position }), discard: (ids) => store.discardDeadLetters(ids) }),
     pendingCount: () => [...rows.values()].filter(isPending).length,
     rowCount: () => rows.size,
   };

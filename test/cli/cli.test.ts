@@ -65,11 +65,11 @@ for (const [dialect, place] of Object.entries(places)) {
         assert.match(missing.stderr, /cannot open the sqlite store/);
       } else {
         assert.equal(missing.code, 3, missing.stderr);
-        assert.match(missing.stdout, /missing \(expected version 1, found no table\)/);
+        assert.match(missing.stdout, /missing \(expected version 2, found no table\)/);
       }
       const migrated = await runCli(['migrate', ...p.args]);
       assert.equal(migrated.code, 0, migrated.stderr);
-      assert.match(migrated.stdout, /schema version 1/);
+      assert.match(migrated.stdout, /schema version 2/);
       const ok = await runCli(['status', ...p.args, '--json']);
       assert.equal(ok.code, 0, ok.stderr);
       assert.equal(JSON.parse(ok.stdout).state, 'current');
@@ -85,7 +85,7 @@ for (const [dialect, place] of Object.entries(places)) {
       await p.sql(`UPDATE ${p.table.replace('txbox_outbox', 'txbox_schema')} SET version = 7`);
       const refused = await runCli(['migrate', ...p.args]);
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /schema version 7, newer than the 1 this txbox knows/);
+      assert.match(refused.stderr, /schema version 7, newer than the 2 this txbox knows/);
       const status = await runCli(['status', ...p.args]);
       assert.equal(status.code, 3);
       assert.match(status.stdout, /ahead/);
@@ -170,11 +170,17 @@ describe('txbox dead-letters and stats on SQLite', { timeout: 120_000 }, () => {
     assert.deepEqual(left.map((d: { topic: string }) => d.topic), ['refunds', 'refunds']);
     const discarded = await runCli(['dead-letters', 'discard', url, '--id', left[0].id, '--json']);
     assert.equal(JSON.parse(discarded.stdout).discarded, 1);
+    const atEnd = await runCli(['dead-letters', 'requeue', url, '--id', left[1].id, '--at-end', '--json']);
+    assert.equal(JSON.parse(atEnd.stdout).requeued, 1, atEnd.stderr);
+    const reopened = new Database(file);
+    const order = reopened.prepare('SELECT id FROM txbox_outbox WHERE dead_at IS NULL ORDER BY position').all() as { id: string }[];
+    reopened.close();
+    assert.equal(order.at(-1)!.id, left[1].id, 'requeued after every pending message');
 
     const stats = await runCli(['stats', url, '--json']);
     assert.equal(stats.code, 0, stats.stderr);
     const s = JSON.parse(stats.stdout);
-    assert.equal(s.dead, 1);
-    if (s.pending !== undefined) assert.equal(s.pending, 3, 'the requeued three are pending');
+    assert.equal(s.dead, 0);
+    if (s.pending !== undefined) assert.equal(s.pending, 4, 'the requeued four are pending');
   });
 });

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { createDashboard } from '../../packages/dashboard/src/index.js';
 import { createMemoryStore } from '../../src/testing/index.js';
+import { createOutbox } from '../../src/core/index.js';
 
 const TOKEN = 'handler-token-0123456789';
 
@@ -45,6 +46,31 @@ describe('dashboard handlers', () => {
       server.close();
       await dashboard.close();
     }
+  });
+
+  it('shows a message\'s failed attempts, newest first, and redrives at the end of its key when the form asks', async () => {
+    const mem = createMemoryStore({ name: 'keys' });
+    const dash = createDashboard({ outboxes: [{ name: 'keys', store: mem }], auth: { token: TOKEN }, basePath: '/ops' });
+    const outbox = createOutbox({ store: mem });
+    const { ids: [head] } = await mem.transaction((tx) => outbox.send(tx, { topic: 't', key: 'K', payload: 'head' }));
+    for (const [attempt, dead] of [[1, false], [2, true]] as const) {
+      const batch = (await mem.claim({ limit: 10 }))!;
+      await mem.settle(batch, { delivered: [], released: [], failed: [{ id: head!, error: `refused <try ${attempt}>`, retryInMs: 0, dead }], relay: `worker-${attempt}:77` });
+    }
+    const { ids: [later] } = await mem.transaction((tx) => outbox.send(tx, { topic: 't', key: 'K', payload: 'later' }));
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const page = await (await dash.fetch(new Request(`http://app.test/ops/o/keys/messages/${head}`, { headers: auth })))!.text();
+    const history = page.slice(page.indexOf('Failed attempts'));
+    assert.match(history, /the last 2, newest first/);
+    assert.ok(history.indexOf('refused &lt;try 2&gt;') < history.indexOf('refused &lt;try 1&gt;'), 'newest first, escaped');
+    assert.ok(history.includes('worker-2:77') && history.includes('worker-1:77'), 'with the relay of each attempt');
+    const dead = await (await dash.fetch(new Request('http://app.test/ops/o/keys/messages?state=dead', { headers: auth })))!.text();
+    assert.match(dead, /<option value="end">at the end/);
+    const redrive = await dash.fetch(new Request('http://app.test/ops/o/keys/redrive', { method: 'POST', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'key=K&position=end' }));
+    assert.equal(redrive!.status, 303);
+    const batch = (await mem.claim({ limit: 10 }))!;
+    assert.deepEqual(batch.messages.map((m) => m.id), [later, head], 'behind the key\'s pending message');
+    await dash.close();
   });
 
   it('refuses options that would leave it open or broken', () => {

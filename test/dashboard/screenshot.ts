@@ -1,7 +1,8 @@
 /**
- * Makes the dashboard screenshot of docs/operations.md: two SQLite outboxes with a minute of
- * traffic, a few poisoned messages and a failing key, shown in headless Chromium.
- *   node --import tsx test/dashboard/screenshot.ts docs/images/dashboard.png
+ * Makes the dashboard screenshots of docs/dashboard.md: two SQLite outboxes with a minute of
+ * traffic, a few poisoned messages and a failing key, shown in headless Chromium: the overview,
+ * and (second path) the failing key's head with its attempt history.
+ *   node --import tsx test/dashboard/screenshot.ts docs/images/dashboard.png docs/images/dashboard-message.png
  */
 import Database from 'better-sqlite3';
 import { createServer } from 'node:http';
@@ -18,6 +19,7 @@ import { openBrowser } from './browser.js';
 import { TOKEN } from './env.js';
 
 const out = process.argv[2] ?? join(tmpdir(), 'dashboard.png');
+const messageOut = process.argv[3];
 const seconds = Number(process.env.SECONDS_OF_TRAFFIC ?? 60);
 const dir = mkdtempSync(join(tmpdir(), 'txbox-shot-'));
 
@@ -36,7 +38,7 @@ const producer = createRecordingProducer({
     return undefined;
   },
 });
-const relays: Relay[] = stores.map((store) => createRelay({ store, producer, pollIntervalMs: 100, retry: { initialMs: 2000, maxMs: 30_000 }, onEvent: dashboard.onEvent }));
+const relays: Relay[] = stores.map((store) => createRelay({ store, producer, pollIntervalMs: 100, retry: { initialMs: 2000, maxMs: 10_000 }, onEvent: dashboard.onEvent }));
 relays.forEach((r) => r.start());
 dashboard.start();
 const server = createServer((req, res) => dashboard.node(req, res));
@@ -62,6 +64,13 @@ await Promise.all([b.page.waitForNavigation(), b.page.click('button[type=submit]
 await b.page.waitForSelector('.chart-canvas canvas');
 await b.page.screenshot({ path: out, fullPage: true });
 console.log(`wrote ${out}`);
+if (messageOut) {
+  const [head] = (await stores[0]!.query!.list({ key: 'order-42', limit: 1 })).messages;
+  await b.page.goto(`${url}/o/orders/messages/${head!.id}`);
+  await b.page.waitForSelector('table.history');
+  await b.page.screenshot({ path: messageOut, fullPage: true });
+  console.log(`wrote ${messageOut}`);
+}
 await b.close();
 await Promise.all(relays.map((r) => r.stop()));
 await dashboard.close();

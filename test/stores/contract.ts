@@ -108,6 +108,49 @@ export function storeContract(harness: StoreHarness): void {
       assert.equal((await t.store.listDeadLetters()).length, 0);
     });
 
+    it('leaves a dead letter dead when requeueing it would break the pending dedup-key rule, and requeues the rest', async () => {
+      const t = await harness.create();
+      const kill = async (ids: readonly string[]) => {
+        const batch = (await t.store.claim({ limit: 10 }))!;
+        assert.deepEqual(batch.messages.map((m) => m.id).sort(), [...ids].sort());
+        await t.store.settle(batch, { delivered: [], released: [], failed: ids.map((id) => ({ id, error: 'gone', retryInMs: 0, dead: true })) });
+      };
+      const { ids: [shadowed, plain] } = await send(t, [{ topic: 't', payload: 1, dedupKey: 'invoice-1' }, { topic: 't', payload: 2 }]);
+      await kill([shadowed!, plain!]);
+      const { ids: [newer] } = await send(t, { topic: 't', payload: 3, dedupKey: 'invoice-1' });
+      // Two dead letters of one dedup key, none pending: only one of them can come back.
+      const { ids: [twinA] } = await send(t, { topic: 't', payload: 4, dedupKey: 'invoice-2' });
+      const first = (await t.store.claim({ limit: 10 }))!;
+      await t.store.settle(first, { delivered: [newer!], released: [], failed: [{ id: twinA!, error: 'gone', retryInMs: 0, dead: true }] });
+      const { ids: [twinB] } = await send(t, { topic: 't', payload: 5, dedupKey: 'invoice-2' });
+      await kill([twinB!]);
+      const { ids: [again] } = await send(t, { topic: 't', payload: 6, dedupKey: 'invoice-1' });
+      // Pending now: `again` (invoice-1). Dead: shadowed (invoice-1), plain, twinA and twinB (invoice-2).
+      assert.equal(await t.store.requeueDeadLetters([shadowed!, plain!, twinB!, twinA!]), 2, 'the pending message and the first twin win');
+      assert.equal(await t.store.requeueDeadLetters([plain!]), 0, 'requeueing twice changes nothing');
+      assert.equal(await t.store.requeueDeadLetters([twinA!], { position: 'end' }), 0, 'at the end too');
+      assert.deepEqual((await t.store.listDeadLetters()).map((d) => d.id), [shadowed, twinA]);
+      assert.deepEqual((await claimAll(t.store)).messages.map((m) => m.id), [plain, twinB, again]);
+      await assert.rejects(t.store.requeueDeadLetters([plain!], { position: 'last' as never }), { code: 'INVALID_ARGUMENT', field: 'position' });
+    });
+
+    it('requeues dead letters at the end when asked: behind their key\'s pending messages, in their own order', async () => {
+      const t = await harness.create();
+      const { ids: [h1, h2] } = await send(t, [{ topic: 't', key: 'K', payload: 'h1' }, { topic: 't', key: 'K', payload: 'h2' }]);
+      for (const id of [h1!, h2!]) {
+        const batch = (await t.store.claim({ limit: 10 }))!;
+        assert.equal(batch.messages[0]!.id, id, 'the key\'s head comes first');
+        const released = batch.messages.slice(1).map((m) => m.id);
+        await t.store.settle(batch, { delivered: [], released, failed: [{ id, error: 'gone', retryInMs: 0, dead: true }] });
+      }
+      const { ids: [later] } = await send(t, [{ topic: 't', key: 'K', payload: 'later' }]);
+      assert.equal(await t.store.requeueDeadLetters([h2!, h1!], { position: 'end' }), 2);
+      const batch = (await t.store.claim({ limit: 10 }))!;
+      assert.deepEqual(batch.messages.map((m) => m.id), [later, h1, h2], 'the pending message first, then the two in their old order');
+      await t.store.settle(batch, settleAll(batch.messages));
+      assert.equal(await t.rowCount(), 0);
+    });
+
     it('does not hand out a delayed message early', async () => {
       const t = await harness.create();
       const { ids } = await send(t, [{ topic: 't', payload: 1, delayMs: 500 }, { topic: 't', payload: 2, availableAt: new Date(Date.now() + 60_000) }]);

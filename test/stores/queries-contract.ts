@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createOutbox, type MessageInput, type MessageQueries, type StoredMessage } from '../../src/core/index.js';
+import { ATTEMPT_HISTORY_LIMIT, createOutbox, type MessageInput, type MessageQueries, type StoredMessage } from '../../src/core/index.js';
 import { sleep } from '../support/env.js';
 import type { StoreHarness, StoreUnderTest } from './harness.js';
 
@@ -146,6 +146,34 @@ export function queriesContract(harness: StoreHarness): StoreHarness {
       await assert.rejects(q.get('nope'), { code: 'INVALID_ARGUMENT', field: 'id' });
     });
 
+    it('keeps the last failed attempts of a message: number, time, error and relay, oldest first', async () => {
+      const { t, q } = await open();
+      const [id, ok] = await send(t, [{ topic: 'h', payload: 1 }, { topic: 'h', payload: 2 }]);
+      const started = Date.now();
+      for (let attempt = 1; attempt <= ATTEMPT_HISTORY_LIMIT + 2; attempt++) {
+        const batch = (await t.store.claim({ limit: 10 }))!;
+        const dead = attempt === ATTEMPT_HISTORY_LIMIT + 2;
+        const delivered = attempt === 1 ? [ok!] : [];
+        await t.store.settle(batch, { delivered, released: [], failed: [{ id: id!, error: `HTTP 503 (try ${attempt})`, retryInMs: 0, dead }], relay: `host-a:${attempt % 2}` });
+      }
+      const dead = (await q.get(id!))!;
+      assert.equal(dead.state, 'dead');
+      assert.deepEqual(
+        dead.history.map((h) => [h.attempt, h.error, h.relay]),
+        Array.from({ length: ATTEMPT_HISTORY_LIMIT }, (_, i) => [i + 3, `HTTP 503 (try ${i + 3})`, `host-a:${(i + 3) % 2}`]),
+        'the oldest attempts are dropped past the limit',
+      );
+      assert.ok(dead.history.every((h, i) => h.at.getTime() >= started - 5000 && (i === 0 || h.at >= dead.history[i - 1]!.at)));
+      assert.equal(await q.redrive({ topic: 'h' }), 1);
+      const batch = (await t.store.claim({ limit: 10 }))!;
+      await t.store.settle(batch, { delivered: [], released: [], failed: [{ id: id!, error: 'after the redrive', retryInMs: 60_000, dead: false }] });
+      const retried = (await q.get(id!))!;
+      assert.equal(retried.history.length, ATTEMPT_HISTORY_LIMIT, 'a redrive keeps the history');
+      assert.deepEqual([retried.history.at(-1)!.attempt, retried.history.at(-1)!.error, retried.history.at(-1)!.relay], [1, 'after the redrive', null], 'and attempts count from 1 again');
+      const { keys } = await q.blockedKeys();
+      assert.deepEqual(keys, [], 'an unkeyed message blocks no key');
+    });
+
     it('redrives dead letters by filter in batches, keeping their ids, and discards by filter', async () => {
       const { t, q } = await open();
       const boom = await send(t, Array.from({ length: 5 }, (_, i) => ({ topic: 'x', payload: i })));
@@ -195,12 +223,27 @@ export function queriesContract(harness: StoreHarness): StoreHarness {
       );
       const [a, b] = keys;
       assert.equal(a!.head.lastError, 'no route');
-      assert.equal(a!.since.getTime(), a!.head.createdAt.getTime());
+      const [firstFailure] = (await q.get(failingHead!))!.history;
+      assert.equal(a!.since.getTime(), firstFailure!.at.getTime(), 'a failing head: since its first failed attempt');
       assert.equal(b!.since.getTime(), b!.head.deadAt!.getTime());
       const firstPage = await q.blockedKeys({ limit: 1 });
       assert.deepEqual(firstPage.keys.map((k) => k.key), ['A']);
       const rest = await q.blockedKeys({ limit: 2, cursor: firstPage.next });
       assert.deepEqual([rest.keys.map((k) => k.key), rest.next], [['B', 'E'], null]);
+    });
+
+    it('redrives a dead head to the end of its key when asked: its key\'s pending messages go first', async () => {
+      const { t, q } = await open();
+      const [head, passed] = await send(t, [{ topic: 't', key: 'K', payload: 'head' }, { topic: 't', key: 'K', payload: 'passed' }]);
+      await settle(t, { dead: [head!] });
+      await settle(t, { deliver: [passed!] });
+      const [later] = await send(t, { topic: 't', key: 'K', payload: 'later' });
+      await assert.rejects(q.redrive({ key: 'K' }, { position: 'first' as never }), { code: 'INVALID_ARGUMENT', field: 'position' });
+      assert.equal(await q.redrive({ key: 'K' }, { position: 'end' }), 1);
+      assert.deepEqual(idsOf((await q.list({ key: 'K' })).messages), [later, head], 'listed in its new place');
+      const batch = (await t.store.claim({ limit: 10 }))!;
+      await t.store.settle(batch, { delivered: [], failed: [], released: batch.messages.map((m) => m.id) });
+      assert.deepEqual(batch.messages.map((m) => m.id), [later, head]);
     });
 
     it('requeues a dead head in its old place: before its key\'s pending messages, after those delivered meanwhile', async () => {

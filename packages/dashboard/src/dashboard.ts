@@ -142,7 +142,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     form.delete('state');
     const { filter, fields } = parseFilter(form, Date.now(), 'dead');
     const { state: _dead, ...deadFilter } = filter;
-    const n = verb === 'redrive' ? await outbox.store.query!.redrive(deadFilter) : await outbox.store.query!.discard(deadFilter);
+    const position = form.get('position') === 'end' ? 'end' : 'keep';
+    const n = verb === 'redrive' ? await outbox.store.query!.redrive(deadFilter, { position }) : await outbox.store.query!.discard(deadFilter);
     const query = new URLSearchParams(Object.entries(fields).filter(([, v]) => v !== ''));
     query.set('done', done);
     query.set('n', String(n));

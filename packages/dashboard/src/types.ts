@@ -36,6 +36,19 @@ export interface StoredMessageLike {
   readonly deadAt: Date | null;
 }
 
+/** One failed attempt, as `query.get()` answers it. */
+export interface AttemptLike {
+  readonly attempt: number;
+  readonly at: Date;
+  readonly error: string;
+  readonly relay: string | null;
+}
+
+/** One message with its attempt history (absent from stores older than the history). */
+export interface MessageDetailsLike extends StoredMessageLike {
+  readonly history?: readonly AttemptLike[];
+}
+
 export interface BlockedKeyLike {
   readonly key: string;
   readonly reason: 'failing' | 'dead';
@@ -47,9 +60,9 @@ export interface BlockedKeyLike {
 export interface QueriesLike {
   readonly inFlightVisible: boolean;
   list(request?: FilterLike & { limit?: number; cursor?: string | null }): Promise<{ messages: readonly StoredMessageLike[]; total: number; next: string | null }>;
-  get(id: string): Promise<StoredMessageLike | null>;
+  get(id: string): Promise<MessageDetailsLike | null>;
   blockedKeys(request?: { limit?: number; cursor?: string | null }): Promise<{ keys: readonly BlockedKeyLike[]; next: string | null }>;
-  redrive(filter?: Omit<FilterLike, 'state'>, options?: { batchSize?: number; limit?: number }): Promise<number>;
+  redrive(filter?: Omit<FilterLike, 'state'>, options?: { batchSize?: number; limit?: number; position?: 'keep' | 'end' }): Promise<number>;
   discard(filter?: Omit<FilterLike, 'state'>, options?: { batchSize?: number; limit?: number }): Promise<number>;
 }
 

@@ -109,8 +109,9 @@ export async function settleBatch(pool: MysqlPoolLike, sql: Statements, batch: M
     await run(sql.done, s.delivered);
     for (const group of groupFailures(s.failed)) {
       const error = group.error.slice(0, MAX_ERROR_CHARS);
-      if (group.dead) await run(sql.bury, group.ids, [error]);
-      else await run(sql.retry, group.ids, [error, Math.round(group.retryInMs * 1000)]);
+      const failed = [error, s.relay ?? null, error];
+      if (group.dead) await run(sql.bury, group.ids, failed);
+      else await run(sql.retry, group.ids, [...failed, Math.round(group.retryInMs * 1000)]);
     }
     if (!conn) await run(sql.release, s.released);
   } catch (error) {

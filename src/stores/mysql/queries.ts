@@ -1,6 +1,6 @@
 import { messageQueries } from '../../core/message-queries.js';
-import type { MessageQueries } from '../../core/queries.js';
-import { blockedSql, collectParams, filterWhere, rowToBlocked, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
+import type { MessageQueries, QueryBackend } from '../../core/queries.js';
+import { blockedSql, collectParams, filterWhere, rowToBlocked, rowToDetails, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
 import { selectRows } from './driver.js';
 import type { ResolvedMysqlOptions } from './options.js';
 import { isoUtc, messageColumns, timed, utcDatetime } from './sql.js';
@@ -19,20 +19,16 @@ function mysqlDialect() {
   return { d, values };
 }
 
-/** What the store already does by id: requeue (it knows the pending-dedup conflict) and discard. */
-export interface MysqlDeadLetterActions {
-  requeue(ids: readonly string[]): Promise<number>;
-  discard(ids: readonly string[]): Promise<number>;
-}
 
 /**
  * The query API of the MySQL / MariaDB store. Plain consistent reads (no locks, no gap locks),
  * each under the store's server-side time limit. In lock mode a claim's row locks are invisible.
  */
-export function mysqlQueries(o: ResolvedMysqlOptions, byId: MysqlDeadLetterActions): MessageQueries {
+export function mysqlQueries(o: ResolvedMysqlOptions, byId: Pick<QueryBackend, 'requeue' | 'discard'>): MessageQueries {
   const { pool, layout: l } = o;
   const { c, table } = l;
   const t = (sql: string) => timed(sql, o.queryTimeoutMs);
+  const history = `${c.attemptHistory} AS history`;
   const columns = (d: QueryDialect) =>
     `${messageColumns(l)}, ${c.lastError} AS last_error, ${isoUtc(c.deadAt)} AS dead_at, CAST(${c.position} AS CHAR) AS pos, ${stateColumn(l, d)} AS state`;
 
@@ -49,14 +45,13 @@ export function mysqlQueries(o: ResolvedMysqlOptions, byId: MysqlDeadLetterActio
     },
     async get(id) {
       const { d } = mysqlDialect();
-      const [row] = await selectRows(pool, t(`SELECT ${columns(d)} FROM ${table} WHERE ${c.id} = ?`), [id]);
-      return row ? rowToStored(row).value : null;
+      const [row] = await selectRows(pool, t(`SELECT ${columns(d)}, ${history} FROM ${table} WHERE ${c.id} = ?`), [id]);
+      return row ? rowToDetails(row) : null;
     },
     async blocked(after, limit) {
       const { d, values } = mysqlDialect();
-      return (await selectRows(pool, t(blockedSql(l, d, columns(d), after, limit)), values)).map(rowToBlocked);
+      return (await selectRows(pool, t(blockedSql(l, d, `${columns(d)}, ${history}`, after, limit)), values)).map(rowToBlocked);
     },
-    requeue: (ids) => byId.requeue(ids),
-    discard: (ids) => byId.discard(ids),
+    ...byId,
   });
 }

@@ -43,6 +43,7 @@ export function mysqlSchema(l: TableLayout, pendingDedup: string): string {
   ${c.processedAt} DATETIME(6) NULL,
   ${c.deadAt} DATETIME(6) NULL,
   ${pendingDedup} VARBINARY(1020) AS (CASE WHEN ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL THEN ${c.dedupKey} END) STORED,
+  ${c.attemptHistory} MEDIUMTEXT NULL,
   PRIMARY KEY (${c.position}),
   UNIQUE KEY ${l.quote(INDEX.id)} (${c.id}),
   UNIQUE KEY ${l.quote(INDEX.dedup)} (${pendingDedup}),
@@ -51,8 +52,15 @@ export function mysqlSchema(l: TableLayout, pendingDedup: string): string {
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
 }
 
-/** Add-only changes since version 1 (none yet); each new version adds one step here. */
-const UPGRADES: readonly UpgradeStep[] = [];
+/**
+ * Add-only changes since version 1; each new version adds one step here. MySQL's DDL commits
+ * statement by statement, so a step may meet its own work half done (see mysqlUpgradeStatements).
+ * 2: the attempt history, JSON as MEDIUMTEXT like the headers; a nullable last column is added
+ * in place (ALGORITHM=INSTANT on MySQL 8, MariaDB 10.3+) without rewriting the table.
+ */
+const UPGRADES: readonly UpgradeStep[] = [
+  { to: 2, statements: (l) => [`ALTER TABLE ${l.table} ADD COLUMN ${l.c.attemptHistory} MEDIUMTEXT NULL`] },
+];
 
 /** The version registry and this table's record in it; the record never lowers a version. */
 export function mysqlVersionStatements(l: TableLayout): string[] {
@@ -70,9 +78,20 @@ export function mysqlVersionStatements(l: TableLayout): string[] {
 
 /** The statements `migrate()` runs, one at a time, on a table at version `from` (null: no table yet). */
 export function mysqlMigrationStatements(l: TableLayout, pendingDedup: string, from: number | null): string[] {
-  const upgrades = from === null ? [] : upgradeStatements(UPGRADES, l, from);
-  return [...upgrades, mysqlSchema(l, pendingDedup), ...mysqlVersionStatements(l)];
+  return [...mysqlUpgradeStatements(l, from), mysqlSchema(l, pendingDedup), ...mysqlVersionStatements(l)];
 }
+
+/**
+ * The upgrade part alone. A migrate interrupted between an ALTER (which commits at once) and the
+ * version record leaves the table ahead of its record; run again, that ALTER then fails with
+ * ER_DUP_FIELDNAME, which `isAppliedStep` recognises as done.
+ */
+export function mysqlUpgradeStatements(l: TableLayout, from: number | null): string[] {
+  return from === null ? [] : upgradeStatements(UPGRADES, l, from);
+}
+
+/** MySQL's "duplicate column name": an ADD COLUMN step that ran before. */
+export const isAppliedStep = (error: unknown) => (error as { errno?: unknown })?.errno === 1060;
 
 /** The names `schemaStatus()` looks for: the generated dedup column and the inline indexes. */
 export function mysqlExpected(l: TableLayout, pendingDedupName: string) {

@@ -1,6 +1,7 @@
 import type { TableLayout } from '../shared/layout.js';
 import { placeholders } from './driver.js';
 import { INDEX } from './schema.js';
+import { ATTEMPT_HISTORY_LIMIT } from '../../core/queries.js';
 
 const NOW = 'UTC_TIMESTAMP(6)';
 
@@ -55,6 +56,9 @@ export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutM
   const claimable = `${pending} AND ${c.availableAt} <= ${NOW} AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ${NOW})`;
   // A lease is fenced by its token (the last parameter); a lock-mode claim by its transaction.
   const owned = (n: number) => `${c.position} IN (${placeholders(n)})${mode === 'lease' ? ` AND ${c.leaseToken} = ?` : ''}`;
+  // The history goes first: MySQL's assignments see the ones before them (MariaDB's too, unless
+  // SIMULTANEOUS_ASSIGNMENT), so it reads `attempts` before it is raised.
+  const failed = `${c.attemptHistory} = ${appendAttemptSql(l)}, ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?`;
   return {
     /** Params: limit. Locks the candidates; rows locked by another claim are skipped, not waited for. */
     candidates: t(`SELECT ${messageColumns(l)} FROM ${table} WHERE ${claimable} ORDER BY ${c.position} LIMIT ? FOR UPDATE SKIP LOCKED`),
@@ -83,14 +87,29 @@ export function relayStatements(l: TableLayout, markProcessed: boolean, timeoutM
             // other claims hold, and two acknowledgements then deadlock.
             `DELETE ${table} FROM ${table} FORCE INDEX (PRIMARY) WHERE ${owned(n)}`,
       ),
-    /** Params: error, retry delay in microseconds, positions, then the token in lease mode. */
+    /** Params: error, relay (the history's), error, retry delay in microseconds, positions, then the token in lease mode. */
     retry: (n: number) =>
-      t(`UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.availableAt} = ${NOW} + INTERVAL ? MICROSECOND, ${clearLease} WHERE ${owned(n)}`),
-    /** Params: error, positions, then the token in lease mode. */
-    bury: (n: number) => t(`UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.deadAt} = ${NOW}, ${clearLease} WHERE ${owned(n)}`),
+      t(`UPDATE ${table} SET ${failed}, ${c.availableAt} = ${NOW} + INTERVAL ? MICROSECOND, ${clearLease} WHERE ${owned(n)}`),
+    /** Params: error, relay (the history's), error, positions, then the token in lease mode. */
+    bury: (n: number) => t(`UPDATE ${table} SET ${failed}, ${c.deadAt} = ${NOW}, ${clearLease} WHERE ${owned(n)}`),
     /** Params: positions, then the token in lease mode. */
     release: (n: number) => t(`UPDATE ${table} SET ${clearLease} WHERE ${owned(n)}`),
   };
+}
+
+/**
+ * The attempt history of the row with one more failed attempt (params: error, relay), the
+ * oldest dropped past ATTEMPT_HISTORY_LIMIT; anything but a JSON array (a value written by hand)
+ * starts a new history. Written only with a failure, so a delivery writes nothing more for it.
+ * CASE evaluates lazily: JSON_TYPE never sees text that is not JSON.
+ */
+function appendAttemptSql(l: TableLayout): string {
+  const { c } = l;
+  const h = c.attemptHistory;
+  const list = `(CASE WHEN JSON_VALID(${h}) THEN CASE WHEN JSON_TYPE(${h}) = 'ARRAY' THEN ${h} END END)`;
+  const base = `CASE WHEN ${list} IS NULL THEN JSON_ARRAY() WHEN JSON_LENGTH(${list}) >= ${ATTEMPT_HISTORY_LIMIT} THEN JSON_REMOVE(${list}, '$[0]') ELSE ${list} END`;
+  const at = `TIMESTAMPDIFF(MICROSECOND, '1970-01-01 00:00:00', ${NOW}) DIV 1000`;
+  return `JSON_ARRAY_APPEND(${base}, '$', JSON_OBJECT('attempt', ${c.attempts} + 1, 'at', ${at}, 'error', ?, 'relay', ?))`;
 }
 
 /** Cleanup and dead-letter statements: reads never lock, writes find rows by key (no gap locks). */
@@ -107,9 +126,24 @@ export function maintenanceStatements(l: TableLayout, timeoutMs: number) {
     listDead: t(`SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${isoUtc(c.deadAt)} AS dead_at FROM ${table} WHERE ${dead} ORDER BY ${c.position} LIMIT ?`),
     /** Params: LIKE pattern of a header (see headerPattern), limit. */
     listDeadWithHeader: t(`SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${isoUtc(c.deadAt)} AS dead_at FROM ${table} WHERE ${dead} AND ${c.headers} LIKE ? ESCAPE '!' ORDER BY ${c.position} LIMIT ?`),
-    /** Params: ids. */
+    /** Params: ids. Requeued in place: each keeps its position. */
     requeue: (n: number) =>
       t(`UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ${NOW}, ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),
+    /** Params: ids. The dead letters among them, with their positions. */
+    deadOf: (n: number) => t(`SELECT ${c.id} AS id, CAST(${c.position} AS CHAR) AS pos FROM ${table} WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),
+    /**
+     * Requeued at the end, in one transaction: an AUTO_INCREMENT value can only be taken by an
+     * insert (an UPDATE to a higher position could meet one a writer is about to commit), so the
+     * row is written anew with txbox's columns. Its id moves aside (params: stand-in id, id), a
+     * copy under the real id is inserted (params: id, stand-in id; a pending dedup key makes it
+     * fail with the dedup index's duplicate-key error), and the old row goes (params: stand-in id).
+     */
+    atEnd: {
+      aside: t(`UPDATE ${table} SET ${c.id} = ? WHERE ${c.id} = ? AND ${dead}`),
+      copy: t(`INSERT INTO ${table} (${[c.id, c.topic, c.key, c.payload, c.contentType, c.headers, c.dedupKey, c.createdAt, c.availableAt, c.attemptHistory].join(', ')})
+SELECT ?, ${[c.topic, c.key, c.payload, c.contentType, c.headers, c.dedupKey, c.createdAt].join(', ')}, ${NOW}, ${c.attemptHistory} FROM ${table} WHERE ${c.id} = ?`),
+      remove: t(`DELETE FROM ${table} WHERE ${c.id} = ?`),
+    },
     /** Params: ids. */
     discard: (n: number) => t(`DELETE FROM ${table} WHERE ${c.id} IN (${placeholders(n)}) AND ${dead}`),
   };

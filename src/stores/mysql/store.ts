@@ -6,7 +6,10 @@ import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
 import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlTransaction } from './driver.js';
 import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
-import { INDEX, mysqlMigrationStatements } from './schema.js';
+import { INDEX, isAppliedStep, mysqlMigrationStatements, mysqlUpgradeStatements } from './schema.js';
+import { randomUUID } from 'node:crypto';
+import type { RequeueOptions } from '../../core/store.js';
+import { requeueDeadLetters, resolveRequeue, type RequeueSteps } from '../../core/requeue.js';
 import { mysqlRecordedVersion, mysqlSchemaStatus, withMigrateLock } from './schema-status.js';
 import { startingVersion } from '../../core/schema-version.js';
 import { PENDING_DEDUP_COLUMN } from './options.js';
@@ -51,19 +54,45 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
     return n;
   };
 
-  // A dead letter whose dedup key is pending again cannot come back while that message is
-  // pending (the unique index says so): it stays dead and is not counted.
-  const requeue = async (ids: readonly string[]): Promise<number> => {
+  const inTransaction = async <T>(fn: (conn: MysqlConnectionLike) => Promise<T>): Promise<T> => {
+    const conn = await pool.getConnection();
+    let result;
     try {
-      return await affectedRows(pool, maintenance.requeue(ids.length), [...ids]);
+      await conn.query('START TRANSACTION');
+      result = await fn(conn);
+      await conn.query('COMMIT');
     } catch (error) {
-      if (duplicateKeyIndex(error) !== INDEX.dedup) throw error;
-      if (ids.length === 1) return 0;
-      let n = 0;
-      for (const id of ids) n += await requeue([id]);
-      return n;
+      await conn.query('ROLLBACK').then(() => conn.release(), () => conn.destroy());
+      throw error;
     }
+    conn.release();
+    return result;
   };
+
+  const requeueSteps: RequeueSteps = {
+    inPlace: (ids) => affectedRows(pool, maintenance.requeue(ids.length), [...ids]),
+    async deadInOrder(ids) {
+      const found: { id: string; pos: string }[] = [];
+      for (let i = 0; i < ids.length; i += IDS_PER_STATEMENT) {
+        const chunk = ids.slice(i, i + IDS_PER_STATEMENT);
+        found.push(...(await selectRows<{ id: string; pos: string }>(pool, maintenance.deadOf(chunk.length), [...chunk])));
+      }
+      return found.sort((a, b) => (BigInt(a.pos) < BigInt(b.pos) ? -1 : 1)).map((r) => String(r.id));
+    },
+    atEnd: (id) =>
+      inTransaction(async (conn) => {
+        const aside = randomUUID();
+        if ((await affectedRows(conn, maintenance.atEnd.aside, [aside, id])) === 0) return 0;
+        await conn.query(maintenance.atEnd.copy, [id, aside]);
+        await conn.query(maintenance.atEnd.remove, [aside]);
+        return 1;
+      }),
+    isDedupConflict: (error) => duplicateKeyIndex(error) === INDEX.dedup,
+  };
+  // In place, a long list goes in statements of IDS_PER_STATEMENT; at the end, one by one anyway.
+  const requeue = async (ids: readonly string[], options: RequeueOptions | undefined) =>
+    resolveRequeue(ids, options) === 'end' ? requeueDeadLetters(ids, options, requeueSteps) : byIdChunks(ids, (chunk) => requeueDeadLetters(chunk, options, requeueSteps));
+  const discard = (ids: readonly string[]) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk]));
 
   return {
     key: { kind: 'mysql', name: o.name },
@@ -73,17 +102,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
     write,
     replacePending,
     async transaction(fn) {
-      const conn = await pool.getConnection();
-      let result;
-      try {
-        await conn.query('START TRANSACTION');
-        result = await fn(conn);
-        await conn.query('COMMIT');
-      } catch (error) {
-        await conn.query('ROLLBACK').then(() => conn.release(), () => conn.destroy());
-        throw error;
-      }
-      conn.release();
+      const result = await inTransaction(fn);
       wakes.nudge();
       return result;
     },
@@ -100,8 +119,8 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
       const rows = header ? await selectRows(pool, maintenance.listDeadWithHeader, [headerPattern(header), limit]) : await selectRows(pool, maintenance.listDead, [limit]);
       return rows.map(rowToDeadLetter).filter((d) => matchesHeader(d, header));
     },
-    requeueDeadLetters: (ids) => byIdChunks(ids, requeue),
-    discardDeadLetters: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])),
+    requeueDeadLetters: requeue,
+    discardDeadLetters: discard,
     async stats({ byTopic = false } = {}) {
       const rows = await selectRows<StatsRow & { now_utc: string }>(pool, byTopic ? statsSql.byTopic : statsSql.total);
       return summarizeStats(rows.map(statsPart), epochMs(rows[0]?.now_utc) ?? Date.now(), byTopic);
@@ -110,11 +129,16 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
       await withMigrateLock(pool, async (conn) => {
         const { exists, recorded } = await mysqlRecordedVersion(conn, layout, schemaName);
         const from = startingVersion(layout.table, recorded, exists);
-        for (const statement of mysqlMigrationStatements(layout, o.pendingDedup, from)) await conn.query(statement);
+        for (const statement of mysqlUpgradeStatements(layout, from)) {
+          await conn.query(statement).catch((error: unknown) => {
+            if (!isAppliedStep(error)) throw error;
+          });
+        }
+        for (const statement of mysqlMigrationStatements(layout, o.pendingDedup, null)) await conn.query(statement);
       });
     },
     schemaSql: () => schema.map((s) => `${s};`).join('\n'),
     schemaStatus: () => mysqlSchemaStatus(pool, layout, schemaName, PENDING_DEDUP_COLUMN),
-    query: mysqlQueries(o, { requeue: (ids) => byIdChunks(ids, requeue), discard: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])) }),
+    query: mysqlQueries(o, { requeue: (ids, position) => requeue(ids, { position }), discard }),
   };
 }

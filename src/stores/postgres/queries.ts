@@ -1,10 +1,9 @@
 import { messageQueries } from '../../core/message-queries.js';
-import type { MessageQueries, ResolvedFilter } from '../../core/queries.js';
-import { blockedSql, collectParams, filterWhere, requeueSkippingDedup, rowToBlocked, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
+import type { MessageQueries, QueryBackend, ResolvedFilter } from '../../core/queries.js';
+import { blockedSql, collectParams, filterWhere, rowToBlocked, rowToDetails, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
 import { messageColumns } from '../shared/rows.js';
-import { isUniqueViolation, type PgQueryable } from './driver.js';
+import type { PgQueryable } from './driver.js';
 import type { ResolvedPgDialectOptions } from './options.js';
-import { deadLetterSql } from './sql.js';
 
 /** PostgreSQL's way of writing the query API's SQL, with a fresh list of parameters. */
 function pgDialect() {
@@ -23,10 +22,11 @@ function pgDialect() {
  * The query API of the PostgreSQL and PGlite stores. Plain reads (no FOR UPDATE), so they never
  * wait for a claim nor make one wait. In lock mode a claim's row locks are invisible to them.
  */
-export function pgQueries(db: PgQueryable, o: ResolvedPgDialectOptions): MessageQueries {
+export function pgQueries(db: PgQueryable, o: ResolvedPgDialectOptions, byId: Pick<QueryBackend, 'requeue' | 'discard'>): MessageQueries {
   const l = o.layout;
   const { c, table } = l;
-  const dead = deadLetterSql(l);
+  // The history is text here whatever the driver does with jsonb; only get() and blocked keys read it.
+  const history = `${c.attemptHistory}::text AS history`;
   const columns = (d: QueryDialect) => `${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at, ${c.position}::text AS pos, ${stateColumn(l, d)} AS state`;
   const rows = async (sql: string, values: unknown[]) => (await db.query(sql, values)).rows;
 
@@ -43,14 +43,13 @@ export function pgQueries(db: PgQueryable, o: ResolvedPgDialectOptions): Message
     },
     async get(id) {
       const { d, values } = pgDialect();
-      const [row] = await rows(`SELECT ${columns(d)} FROM ${table} WHERE ${c.id} = ${d.param(id)}`, values);
-      return row ? rowToStored(row).value : null;
+      const [row] = await rows(`SELECT ${columns(d)}, ${history} FROM ${table} WHERE ${c.id} = ${d.param(id)}`, values);
+      return row ? rowToDetails(row) : null;
     },
     async blocked(after, limit) {
       const { d, values } = pgDialect();
-      return (await rows(blockedSql(l, d, columns(d), after, limit), values)).map(rowToBlocked);
+      return (await rows(blockedSql(l, d, `${columns(d)}, ${history}`, after, limit), values)).map(rowToBlocked);
     },
-    requeue: (ids) => requeueSkippingDedup(ids, async (some) => Number((await rows(dead.requeue, [some]))[0]?.n ?? 0), isUniqueViolation),
-    discard: async (ids) => Number((await rows(dead.discard, [ids]))[0]?.n ?? 0),
+    ...byId,
   });
 }

@@ -24,7 +24,8 @@ export function postgresSchema(l: TableLayout, schema: string | undefined): stri
   ${c.leaseToken} uuid,
   ${c.leaseUntil} timestamptz,
   ${c.processedAt} timestamptz,
-  ${c.deadAt} timestamptz
+  ${c.deadAt} timestamptz,
+  ${c.attemptHistory} jsonb
 );`,
     ...partialIndexes(l),
   ]
@@ -32,8 +33,13 @@ export function postgresSchema(l: TableLayout, schema: string | undefined): stri
     .join('\n');
 }
 
-/** Add-only changes since version 1 (none yet); each new version adds one step here. */
-const UPGRADES: readonly UpgradeStep[] = [];
+/**
+ * Add-only changes since version 1; each new version adds one step here.
+ * 2: the attempt history. A nullable column without a default: adding it rewrites no row.
+ */
+const UPGRADES: readonly UpgradeStep[] = [
+  { to: 2, statements: (l) => [`ALTER TABLE ${l.table} ADD COLUMN IF NOT EXISTS ${l.c.attemptHistory} jsonb;`] },
+];
 
 /**
  * The version registry and this table's record in it. The record never lowers a version, so

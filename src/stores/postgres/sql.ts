@@ -1,3 +1,4 @@
+import { ATTEMPT_HISTORY_LIMIT } from '../../core/queries.js';
 import type { TableLayout } from '../shared/layout.js';
 import { messageColumns } from '../shared/rows.js';
 
@@ -72,9 +73,23 @@ function epochMillis(l: TableLayout, columns: string): string {
 }
 
 /**
+ * The attempt history of row `t` with one more failed attempt (`error`, by `relay`), the oldest
+ * dropped past ATTEMPT_HISTORY_LIMIT. Only the failure's own UPDATE writes it, so a delivery
+ * writes nothing more than before the history existed. Anything but an array (a value written
+ * by hand) starts a new history instead of failing the settlement.
+ */
+export function appendAttemptSql(l: TableLayout, error: string, relay: string): string {
+  const h = `t.${l.c.attemptHistory}`;
+  const list = `CASE WHEN jsonb_typeof(${h}) = 'array' THEN ${h} ELSE '[]'::jsonb END`;
+  const entry = `jsonb_build_object('attempt', t.${l.c.attempts} + 1, 'at', floor(extract(epoch FROM now()) * 1000)::bigint, 'error', ${error}, 'relay', ${relay})`;
+  return `(CASE WHEN jsonb_array_length(${list}) >= ${ATTEMPT_HISTORY_LIMIT} THEN (${list}) - 0 ELSE ${list} END) || jsonb_build_array(${entry})`;
+}
+
+/**
  * Applies a settlement: $1 delivered positions; $2..$5 failures (position, error, delay ms,
  * dead); $6 released positions; $7 the lease token (NULL in lock mode, where the transaction is
- * the fence). Returns how many rows each part touched, so lost leases can be counted.
+ * the fence); $8 the relay named in the failures' history. Returns how many rows each part
+ * touched, so lost leases can be counted.
  */
 export function settleSql(l: TableLayout, markProcessed: boolean): string {
   const { c, table } = l;
@@ -85,7 +100,7 @@ export function settleSql(l: TableLayout, markProcessed: boolean): string {
     : `DELETE FROM ${table} WHERE ${c.position} = ANY($1::bigint[]) AND ${owned('')} RETURNING 1`;
   return `WITH done AS (${done}),
 failed AS (
-  UPDATE ${table} t SET ${c.attempts} = t.${c.attempts} + 1, ${c.lastError} = f.err,
+  UPDATE ${table} t SET ${c.attempts} = t.${c.attempts} + 1, ${c.lastError} = f.err, ${c.attemptHistory} = ${appendAttemptSql(l, 'f.err', '$8::text')},
     ${c.availableAt} = CASE WHEN f.dead THEN t.${c.availableAt} ELSE now() + ${ms('f.delay')} END,
     ${c.deadAt} = CASE WHEN f.dead THEN now() END, ${clearLease}
   FROM unnest($2::bigint[], $3::text[], $4::double precision[], $5::boolean[]) AS f(pos, err, delay, dead)
@@ -126,11 +141,21 @@ export function cleanupSql(l: TableLayout): string {
 export function deadLetterSql(l: TableLayout) {
   const { c, table } = l;
   const byIds = `${c.deadAt} IS NOT NULL AND ${c.id}::text = ANY($1::text[])`;
+  const back = `${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = now(), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL`;
   return {
     list: `SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at FROM ${table} WHERE ${c.deadAt} IS NOT NULL ORDER BY ${c.position} LIMIT $1`,
     /** Params: limit, LIKE pattern of a header (see headerPattern). */
     listWithHeader: `SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at FROM ${table} WHERE ${c.deadAt} IS NOT NULL AND ${c.headers} LIKE $2 ESCAPE '!' ORDER BY ${c.position} LIMIT $1`,
-    requeue: `WITH r AS (UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = now(), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${byIds} RETURNING 1) SELECT count(*)::int AS n FROM r`,
+    /** Params: ids. Requeued in place: each keeps its position. */
+    requeue: `WITH r AS (UPDATE ${table} SET ${back} WHERE ${byIds} RETURNING 1) SELECT count(*)::int AS n FROM r`,
+    /** Params: ids. The dead letters among them, in position order. */
+    deadInOrder: `SELECT ${c.id}::text AS id FROM ${table} WHERE ${byIds} ORDER BY ${c.position}`,
+    /**
+     * Params: one id. Requeued at the end: the position column's default (its identity or
+     * sequence, which every insert of txbox's uses) gives it a position after every message
+     * written so far. One row per statement, so a batch gets its new positions in its old order.
+     */
+    requeueAtEnd: `WITH r AS (UPDATE ${table} SET ${c.position} = DEFAULT, ${back} WHERE ${c.deadAt} IS NOT NULL AND ${c.id}::text = $1 RETURNING 1) SELECT count(*)::int AS n FROM r`,
     discard: `WITH r AS (DELETE FROM ${table} WHERE ${byIds} RETURNING 1) SELECT count(*)::int AS n FROM r`,
   };
 }

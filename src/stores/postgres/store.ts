@@ -5,7 +5,8 @@ import { checkIds } from '../../core/store-options.js';
 import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
-import { checkTransactionHandle, runScript, type PgClientLike, type PgQueryable } from './driver.js';
+import { checkTransactionHandle, isUniqueViolation, runScript, type PgClientLike, type PgQueryable } from './driver.js';
+import { requeueDeadLetters, type RequeueSteps } from '../../core/requeue.js';
 import type { ResolvedPgDialectOptions } from './options.js';
 import { insertBuilder, writeError } from './insert.js';
 import { claimRows, claimStatements } from './claim.js';
@@ -139,6 +140,12 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
   };
 
   const count = async (sql: string, values: unknown[]) => Number((await db.query(sql, values)).rows[0]?.n ?? 0);
+  const requeueSteps: RequeueSteps = {
+    inPlace: (ids) => count(dead.requeue, [ids]),
+    deadInOrder: async (ids) => (await db.query(dead.deadInOrder, [ids])).rows.map((r: { id: string }) => String(r.id)),
+    atEnd: (id) => count(dead.requeueAtEnd, [id]),
+    isDedupConflict: isUniqueViolation,
+  };
 
   return {
     key: { kind, name: o.name },
@@ -196,6 +203,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
         s.failed.map((f) => f.dead),
         s.released.map(pos),
         token,
+        s.relay ?? null,
       ];
       if (!client) {
         const touched = Number((await db.query(sql, values)).rows[0]?.touched ?? 0);
@@ -220,10 +228,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
       const { rows } = header ? await db.query(dead.listWithHeader, [limit, headerPattern(header)]) : await db.query(dead.list, [limit]);
       return rows.map(rowToDeadLetter).filter((d) => matchesHeader(d, header));
     },
-    async requeueDeadLetters(ids) {
-      checkIds('ids', ids);
-      return count(dead.requeue, [ids]);
-    },
+    requeueDeadLetters: (ids, options) => requeueDeadLetters(ids, options, requeueSteps),
     async discardDeadLetters(ids) {
       checkIds('ids', ids);
       return count(dead.discard, [ids]);
@@ -244,7 +249,7 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     },
     schemaStatus: () => pgSchemaStatus(db, layout),
     schemaSql: () => schema,
-    query: pgQueries(db, o),
+    query: pgQueries(db, o, { requeue: (ids, position) => requeueDeadLetters(ids, { position }, requeueSteps), discard: (ids) => count(dead.discard, [ids]) }),
   };
 }
 

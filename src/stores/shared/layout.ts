@@ -24,6 +24,8 @@ export interface OutboxColumns {
   leaseUntil: string;
   processedAt: string;
   deadAt: string;
+  /** The last failed attempts (time, error, relay), as a JSON array: written only with a failure. */
+  attemptHistory: string;
 }
 
 export const DEFAULT_COLUMNS: Readonly<OutboxColumns> = {
@@ -43,6 +45,7 @@ export const DEFAULT_COLUMNS: Readonly<OutboxColumns> = {
   leaseUntil: 'lease_until',
   processedAt: 'processed_at',
   deadAt: 'dead_at',
+  attemptHistory: 'attempt_history',
 };
 
 /** A table with every name already quoted for one SQL dialect. */

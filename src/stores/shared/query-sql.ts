@@ -1,5 +1,6 @@
-import type { BlockedKey, Positioned, ResolvedFilter, StoredMessage, StoredState } from '../../core/queries.js';
+import type { BlockedKey, MessageDetails, Positioned, ResolvedFilter, StoredMessage, StoredState } from '../../core/queries.js';
 import { headerPattern } from './dead-letter-filter.js';
+import { failingSince, parseHistory } from './history.js';
 import type { TableLayout } from './layout.js';
 import { rowToMessage, type MessageRow } from './rows.js';
 
@@ -98,25 +99,15 @@ export function rowToStored(r: StoredRow): Positioned<StoredMessage> {
   return { position: String(r.pos), value };
 }
 
-export function rowToBlocked(r: StoredRow & { behind: number | string }): Positioned<BlockedKey> {
-  const { position, value: head } = rowToStored(r);
-  const reason = head.deadAt !== null ? 'dead' : 'failing';
-  return { position, value: { key: head.key!, reason, head, since: reason === 'dead' ? head.deadAt! : head.createdAt, behind: Number(r.behind) } };
+/** A row read with its attempt history (selected as `history`). */
+export function rowToDetails(r: StoredRow & { history: unknown }): MessageDetails {
+  return { ...rowToStored(r).value, history: parseHistory(r.history) };
 }
 
-/**
- * Requeues by id, and when the batch breaks the pending dedup-key index (a dead letter whose
- * dedup key is pending again), one by one: such a message stays dead, is not counted, and the
- * rest of the batch is requeued. The pending message with that key wins, as at write time.
- */
-export async function requeueSkippingDedup(ids: readonly string[], requeue: (ids: readonly string[]) => Promise<number>, isUniqueViolation: (error: unknown) => boolean): Promise<number> {
-  try {
-    return await requeue(ids);
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-    if (ids.length === 1) return 0;
-    let n = 0;
-    for (const id of ids) n += await requeueSkippingDedup([id], requeue, isUniqueViolation);
-    return n;
-  }
+/** Blocked heads are read with their history, which tells when a failing head's run of failures began. */
+export function rowToBlocked(r: StoredRow & { behind: number | string; history: unknown }): Positioned<BlockedKey> {
+  const { position, value: head } = rowToStored(r);
+  const reason = head.deadAt !== null ? 'dead' : 'failing';
+  const since = reason === 'dead' ? head.deadAt! : failingSince(parseHistory(r.history), head.createdAt);
+  return { position, value: { key: head.key!, reason, head, since, behind: Number(r.behind) } };
 }

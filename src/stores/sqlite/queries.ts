@@ -1,10 +1,8 @@
 import { messageQueries } from '../../core/message-queries.js';
-import type { MessageQueries } from '../../core/queries.js';
-import { blockedSql, collectParams, filterWhere, requeueSkippingDedup, rowToBlocked, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
+import type { MessageQueries, QueryBackend } from '../../core/queries.js';
+import { blockedSql, collectParams, filterWhere, rowToBlocked, rowToDetails, rowToStored, stateColumn, type QueryDialect } from '../shared/query-sql.js';
 import { messageColumns } from '../shared/rows.js';
-import { isUniqueViolation, statementCache } from './driver.js';
 import type { ResolvedSqliteOptions } from './options.js';
-import { sqliteStatements } from './sql.js';
 
 /**
  * SQLite's way of writing the query API's SQL. Times are integer milliseconds by the store's
@@ -24,11 +22,10 @@ function sqliteDialect(nowMs: number) {
 }
 
 /** The query API of the SQLite store: plain reads outside any transaction of the relay's. */
-export function sqliteQueries(o: ResolvedSqliteOptions): MessageQueries {
+export function sqliteQueries(o: ResolvedSqliteOptions, byId: Pick<QueryBackend, 'requeue' | 'discard'>): MessageQueries {
   const { db, clock, layout: l } = o;
   const { c, table } = l;
-  const dead = sqliteStatements(l, o.completion === 'markProcessed');
-  const stmt = statementCache();
+  const history = `${c.attemptHistory} AS history`;
   const columns = (d: QueryDialect) =>
     `${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at, CAST(${c.position} AS TEXT) AS pos, ${stateColumn(l, d)} AS state`;
   const open = () => sqliteDialect(clock.now());
@@ -46,14 +43,13 @@ export function sqliteQueries(o: ResolvedSqliteOptions): MessageQueries {
     },
     async get(id) {
       const { d } = open();
-      const [row] = db.prepare(`SELECT ${columns(d)} FROM ${table} WHERE ${c.id} = ?`).all(id);
-      return row ? rowToStored(row).value : null;
+      const [row] = db.prepare(`SELECT ${columns(d)}, ${history} FROM ${table} WHERE ${c.id} = ?`).all(id);
+      return row ? rowToDetails(row) : null;
     },
     async blocked(after, limit) {
       const { d, values } = open();
-      return db.prepare(blockedSql(l, d, columns(d), after, limit)).all(...values).map(rowToBlocked);
+      return db.prepare(blockedSql(l, d, `${columns(d)}, ${history}`, after, limit)).all(...values).map(rowToBlocked);
     },
-    requeue: (ids) => requeueSkippingDedup(ids, async (some) => stmt(db, dead.requeue).run(clock.now(), JSON.stringify(some)).changes, isUniqueViolation),
-    discard: async (ids) => stmt(db, dead.discard).run(JSON.stringify(ids)).changes,
+    ...byId,
   });
 }

@@ -28,14 +28,20 @@ export function sqliteSchema(l: TableLayout): string {
   ${c.leaseToken} TEXT,
   ${c.leaseUntil} INTEGER,
   ${c.processedAt} INTEGER,
-  ${c.deadAt} INTEGER
+  ${c.deadAt} INTEGER,
+  ${c.attemptHistory} TEXT
 );`,
     ...partialIndexes(l),
   ].join('\n');
 }
 
-/** Add-only changes since version 1 (none yet); each new version adds one step here. */
-const UPGRADES: readonly UpgradeStep[] = [];
+/**
+ * Add-only changes since version 1; each new version adds one step here.
+ * 2: the attempt history (JSON text). SQLite adds a nullable column without touching any row.
+ */
+const UPGRADES: readonly UpgradeStep[] = [
+  { to: 2, statements: (l) => [`ALTER TABLE ${l.table} ADD COLUMN ${l.c.attemptHistory} TEXT;`] },
+];
 
 /** The version registry and this table's record in it; the record never lowers a version. */
 export function sqliteVersionSql(l: TableLayout): string {

@@ -1,3 +1,4 @@
+import { ATTEMPT_HISTORY_LIMIT } from '../../core/queries.js';
 import type { TableLayout } from '../shared/layout.js';
 import { messageColumns } from '../shared/rows.js';
 
@@ -10,6 +11,14 @@ export function sqliteStatements(l: TableLayout, markProcessed: boolean) {
   const clearLease = `${c.leaseToken} = NULL, ${c.leaseUntil} = NULL`;
   const claimable = `${pending} AND ${c.availableAt} <= ? AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= ?)`;
   const cols = `${c.id}, ${c.topic}, ${c.key}, ${c.payload}, ${c.contentType}, ${c.headers}, ${c.dedupKey}, ${c.createdAt}, ${c.availableAt}`;
+  // The history with one more attempt (params: at, error, relay), the oldest dropped past the
+  // limit; anything but a JSON array (a value written by hand) starts a new history. SET
+  // expressions read the row as it was, so `attempts + 1` is this attempt's number.
+  const h = c.attemptHistory;
+  const list = `CASE WHEN json_valid(${h}) AND json_type(${h}) = 'array' THEN ${h} ELSE '[]' END`;
+  const appendAttempt = `json_insert(CASE WHEN json_array_length(${list}) >= ${ATTEMPT_HISTORY_LIMIT} THEN json_remove(${list}, '$[0]') ELSE ${list} END, '$[#]', json_object('attempt', ${c.attempts} + 1, 'at', ?, 'error', ?, 'relay', ?))`;
+  const nextPosition = `(SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '${l.bareTable}'), 0), coalesce((SELECT max(${c.position}) FROM ${table}), 0)) + 1)`;
+  const back = `${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ?, ${clearLease}`;
   return {
     insert: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     insertDedup: `INSERT INTO ${table} (${cols}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (${c.dedupKey}) WHERE ${c.dedupKey} IS NOT NULL AND ${pending} DO NOTHING`,
@@ -28,8 +37,9 @@ export function sqliteStatements(l: TableLayout, markProcessed: boolean) {
     done: markProcessed
       ? `UPDATE ${table} SET ${c.processedAt} = ?, ${clearLease} WHERE ${inList()} AND ${owned}`
       : `DELETE FROM ${table} WHERE ${inList()} AND ${owned}`,
-    // Params: error, available at, dead at, position, token.
-    fail: `UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.availableAt} = ?, ${c.deadAt} = ?, ${clearLease} WHERE ${c.position} = ? AND ${owned}`,
+    // Params: error, now, error, relay, available at, dead at, position, token. The attempt
+    // history is written by this statement only, so a delivery writes nothing more for it.
+    fail: `UPDATE ${table} SET ${c.attempts} = ${c.attempts} + 1, ${c.lastError} = ?, ${c.attemptHistory} = ${appendAttempt}, ${c.availableAt} = ?, ${c.deadAt} = ?, ${clearLease} WHERE ${c.position} = ? AND ${owned}`,
     // Params: positions, token.
     release: `UPDATE ${table} SET ${clearLease} WHERE ${inList()} AND ${owned}`,
     // Params: cutoff, limit.
@@ -37,8 +47,15 @@ export function sqliteStatements(l: TableLayout, markProcessed: boolean) {
     listDead: `SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at FROM ${table} WHERE ${c.deadAt} IS NOT NULL ORDER BY ${c.position} LIMIT ?`,
     // Params: LIKE pattern of a header (see headerPattern), limit.
     listDeadWithHeader: `SELECT ${messageColumns(l)}, ${c.lastError} AS last_error, ${c.deadAt} AS dead_at FROM ${table} WHERE ${c.deadAt} IS NOT NULL AND ${c.headers} LIKE ? ESCAPE '!' ORDER BY ${c.position} LIMIT ?`,
-    // Params: now, ids.
-    requeue: `UPDATE ${table} SET ${c.deadAt} = NULL, ${c.attempts} = 0, ${c.lastError} = NULL, ${c.availableAt} = ?, ${clearLease} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?))`,
+    // Params: now, ids. Requeued in place: each keeps its position.
+    requeue: `UPDATE ${table} SET ${back} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?))`,
+    // Params: ids. The dead letters among them, in position order.
+    deadInOrder: `SELECT ${c.id} AS id FROM ${table} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?)) ORDER BY ${c.position}`,
+    // Params: now, id. Requeued at the end: the position AUTOINCREMENT would give the next row
+    // (one past the highest ever handed out, which sqlite_sequence keeps), taken under the
+    // write lock; sqlite_sequence is then raised to it (\`seqAtEnd\`), so no later insert reuses it.
+    requeueAtEnd: `UPDATE ${table} SET ${c.position} = ${nextPosition}, ${back} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} = ?`,
+    seqAtEnd: `UPDATE sqlite_sequence SET seq = (SELECT max(${c.position}) FROM ${table}) WHERE name = '${l.bareTable}' AND seq < (SELECT max(${c.position}) FROM ${table})`,
     discard: `DELETE FROM ${table} WHERE ${c.deadAt} IS NOT NULL AND ${c.id} IN (SELECT value FROM json_each(?))`,
   };
 }

@@ -7,7 +7,8 @@ import { WakeChannel } from '../../core/wake.js';
 import { encodeHeaders, rowToDeadLetter, rowToMessage, type MessageRow } from '../shared/rows.js';
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { TxboxError } from '../../core/errors.js';
-import { checkTransactionHandle, isAsyncTransaction, statementCache, writeError, type SqliteAsyncTransactionLike, type SqliteDatabaseLike, type SqliteTransactionLike } from './driver.js';
+import { requeueDeadLetters, type RequeueSteps } from '../../core/requeue.js';
+import { checkTransactionHandle, isAsyncTransaction, isUniqueViolation, statementCache, writeError, type SqliteAsyncTransactionLike, type SqliteDatabaseLike, type SqliteTransactionLike } from './driver.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { sqliteMigrationSql } from './schema.js';
 import { sqliteRecordedVersion, sqliteSchemaStatus } from './schema-status.js';
@@ -107,6 +108,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     };
   };
 
+  const requeueSteps: RequeueSteps = {
+    inPlace: async (ids) => stmt(db, sql.requeue).run(clock.now(), JSON.stringify(ids)).changes,
+    deadInOrder: async (ids) => (stmt(db, sql.deadInOrder).all(JSON.stringify(ids)) as { id: string }[]).map((r) => r.id),
+    // IMMEDIATE: the next position is read and taken under the write lock.
+    atEnd: async (id) =>
+      db
+        .transaction(() => {
+          const moved = stmt(db, sql.requeueAtEnd).run(clock.now(), id).changes;
+          if (moved > 0) stmt(db, sql.seqAtEnd).run();
+          return moved;
+        })
+        .immediate(),
+    isDedupConflict: isUniqueViolation,
+  };
+
   const settleSync = (batch: SqliteBatch, s: Settlement) => {
     const now = clock.now();
     const pos = (id: string) => batch.positions.get(id)!;
@@ -114,13 +130,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     const doneParams = o.completion === 'markProcessed' ? [now, list(s.delivered), batch.token] : [list(s.delivered), batch.token];
     let touched = stmt(db, sql.done).run(...doneParams).changes;
     for (const f of s.failed) {
-      touched += stmt(db, sql.fail).run(f.error, now + f.retryInMs, f.dead ? now : null, pos(f.id), batch.token).changes;
+      touched += stmt(db, sql.fail).run(f.error, now, f.error, s.relay ?? null, now + f.retryInMs, f.dead ? now : null, pos(f.id), batch.token).changes;
     }
     touched += stmt(db, sql.release).run(list(s.released), batch.token).changes;
     return { lost: batch.positions.size - touched };
   };
 
-  return {
+  const store: SqliteStore = {
     key: { kind: 'sqlite', name: o.name },
     completion: o.completion,
     claimTimeoutMs: o.claimTimeoutMs,
@@ -142,10 +158,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       ((header ? stmt(db, sql.listDeadWithHeader).all(headerPattern(header), limit) : stmt(db, sql.listDead).all(limit)) as Parameters<typeof rowToDeadLetter>[0][])
         .map(rowToDeadLetter)
         .filter((d) => matchesHeader(d, header)),
-    async requeueDeadLetters(ids) {
-      checkIds('ids', ids);
-      return stmt(db, sql.requeue).run(clock.now(), JSON.stringify(ids)).changes;
-    },
+    requeueDeadLetters: (ids, options) => requeueDeadLetters(ids, options, requeueSteps),
     async discardDeadLetters(ids) {
       checkIds('ids', ids);
       return stmt(db, sql.discard).run(JSON.stringify(ids)).changes;
@@ -166,6 +179,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         .immediate(),
     schemaSql: () => schema,
     schemaStatus: async () => sqliteSchemaStatus(db, o.layout),
-    query: sqliteQueries(o),
+    query: sqliteQueries(o, { requeue: (ids, position) => requeueDeadLetters(ids, { position }, requeueSteps), discard: (ids) => store.discardDeadLetters(ids) }),
   };
+  return store;
 }

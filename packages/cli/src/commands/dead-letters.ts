@@ -13,6 +13,7 @@ interface FilterFlags extends StoreFlags {
   after?: string;
   id?: string[];
   all?: boolean;
+  atEnd?: boolean;
 }
 
 /**
@@ -64,9 +65,10 @@ function filterOptions(command: Command): Command {
 }
 
 /** requeue and discard: by --id, or by filter (or --all), in pages of --limit. */
-function changeCommand(name: 'requeue' | 'discard', description: string, apply: (store: OutboxStore, ids: string[]) => Promise<number>): Command {
-  return filterOptions(new Command(name))
-    .description(description)
+function changeCommand(name: 'requeue' | 'discard', description: string, apply: (store: OutboxStore, ids: string[], flags: FilterFlags) => Promise<number>): Command {
+  const command = filterOptions(new Command(name)).description(description);
+  if (name === 'requeue') command.option('--at-end', "give them new positions after every message written so far: their keys' pending messages go first (default: in their place, before them)");
+  return command
     .option('--id <id...>', 'these dead letters (ids)')
     .option('--all', 'every dead letter (when no --id and no filter is given)')
     .option('--limit <n>', `most dead letters to change (default 100, at most ${SCAN_LIMIT})`)
@@ -77,7 +79,7 @@ function changeCommand(name: 'requeue' | 'discard', description: string, apply: 
       const limit = limitOf(flags);
       await withStore(url, flags, async ({ store }) => {
         const ids = flags.id ?? (await select(store, flags, limit)).page.map((d) => d.id);
-        const changed = ids.length === 0 ? 0 : await apply(store, ids);
+        const changed = ids.length === 0 ? 0 : await apply(store, ids, flags);
         print(flags.json, { [name === 'requeue' ? 'requeued' : 'discarded']: changed, ids }, () => `${name === 'requeue' ? 'requeued' : 'discarded'} ${changed} of ${ids.length} dead letters`);
       });
     });
@@ -105,6 +107,6 @@ export function deadLettersCommand(): Command {
   return new Command('dead-letters')
     .description('list, requeue or discard dead letters')
     .addCommand(list)
-    .addCommand(changeCommand('requeue', 'put dead letters back to pending, attempts reset', (s, ids) => s.requeueDeadLetters(ids)))
+    .addCommand(changeCommand('requeue', 'put dead letters back to pending, attempts reset', (s, ids, flags) => s.requeueDeadLetters(ids, { position: flags.atEnd ? 'end' : 'keep' })))
     .addCommand(changeCommand('discard', 'delete dead letters for good', (s, ids) => s.discardDeadLetters(ids)));
 }

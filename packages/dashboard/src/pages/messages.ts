@@ -41,10 +41,11 @@ ${text('olderThanMin', 'Older than (min)')}${text('newerThanMin', 'Newer than (m
 /** Redrive or discard every dead letter the filter matches: the filter travels as hidden fields. */
 function bulkActions(ctx: PageContext, v: MessagesView): Html {
   const hidden = FILTER_FIELDS.filter((f) => f !== 'state' && v.parsed.fields[f]).map((f) => html`<input type="hidden" name="${f}" value="${v.parsed.fields[f]}">`);
-  const form = (action: string, label: string, cls: string) =>
-    html`<form method="post" action="${outboxPath(ctx, v.outbox, action)}">${csrfField(ctx)}${hidden}<button type="submit" class="${cls}">${label}</button></form>`;
-  return html`<div class="actions">${form('/redrive', `Redrive ${v.page.total} matching`, '')}${form('/discard', `Discard ${v.page.total} matching`, 'danger')}
-<span class="muted">Redriven messages keep their ids and their place in their key's order.</span></div>`;
+  const form = (action: string, label: string, cls: string, extra: Html | null = null) =>
+    html`<form method="post" action="${outboxPath(ctx, v.outbox, action)}">${csrfField(ctx)}${hidden}${extra}<button type="submit" class="${cls}">${label}</button></form>`;
+  const position = html`<label class="muted">Requeue <select name="position"><option value="keep" selected>in their place (before their key's pending messages)</option><option value="end">at the end (after their key's pending messages)</option></select></label> `;
+  return html`<div class="actions">${form('/redrive', `Redrive ${v.page.total} matching`, '', position)}${form('/discard', `Discard ${v.page.total} matching`, 'danger')}
+<span class="muted">Redriven messages keep their ids; a message's place decides whether its key's pending messages wait for it again.</span></div>`;
 }
 
 function table(ctx: PageContext, v: MessagesView, dead: boolean): Html {
