@@ -15,18 +15,13 @@ type NetFault = 'latency' | 'reset' | 'blackhole';
  * inbox must keep the effect single. A consumer that lost its connection exits and is restarted,
  * as a process supervisor would.
  */
-/*
- * MQTT is left out unless TXBOX_FAULTS_MQTT_NETWORK=1: through the proxy every MQTT consumer dies
- * subscribing ("Connection closed" from mqtt.js' SUBACK, unhandled), before any fault, so those
- * rows measure a consumer that never runs (see docs/reliability.md, what is not covered).
- */
 export const brokerNetwork: Scenario = {
   name: 'network faults between consumers and brokers',
   summary: 'Through a TCP fault proxy between the broker consumer and each broker: 200 ms latency each way for 3 s; RST of every consumer connection; a 3 s black hole.',
   tiers: ['full'],
   async run(ctx) {
     const rows = [];
-    for (const brokerKind of ctx.brokers.filter((b) => b !== 'mqtt' || process.env.TXBOX_FAULTS_MQTT_NETWORK === '1')) {
+    for (const brokerKind of ctx.brokers) {
       const broker = await ownBroker(brokerKind);
       try {
         await broker.start();
