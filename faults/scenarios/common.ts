@@ -6,7 +6,7 @@ import type { ScenarioRow } from '../report.js';
 import { faultTiming, firstDeliveries, type FaultRecord } from '../timing.js';
 import { withTimeout } from '../util.js';
 import { World, type WorldOptions } from '../world/world.js';
-import { rowFigures } from './row-figures.js';
+import { rowFigures, type FigureSource } from './row-figures.js';
 import type { ScenarioContext } from './types.js';
 
 /** Builds a world on `kind`, runs `body`, and always tears the world down. */
@@ -35,8 +35,13 @@ export interface SummaryInput {
   transform?: (o: Observations) => Observations;
 }
 
+/** A world the summary can read: its figures' source, and what it observed at the end. */
+export interface Summarized extends FigureSource {
+  observe(): Promise<Observations>;
+}
+
 /** Observes the world's end state and turns it into a report row. */
-export async function summarize(w: World, s: SummaryInput): Promise<ScenarioRow> {
+export async function summarize(w: Summarized, s: SummaryInput): Promise<ScenarioRow> {
   const o = s.transform ? s.transform(await w.observe()) : await w.observe();
   const figures = checkRun(o);
   const first = firstDeliveries(o.deliveries);
