@@ -159,6 +159,23 @@ export interface ReceiverConfig {
   modeFile: string;
 }
 
+/** One instance of a service with in-process consumers and cron schedules (service.ts). */
+export interface ServiceConfig {
+  /** Instance name, e.g. `a1.v2`. */
+  name: string;
+  /** Service name: its outbox and inbox tables are its own, the schedules table is shared. */
+  service: string;
+  target: TargetConfig;
+  consumers: { name: string; topics: string[]; flaky?: boolean }[];
+  /** Declared at start (set again by every instance of the version). */
+  schedules: { name: string; cron: string; topic: string; key?: string; payload?: unknown }[];
+  /** Removed at start: schedules this version dropped. */
+  removes: string[];
+  pollIntervalMs: number;
+  scheduleIntervalMs: number;
+  handlerTimeoutMs: number;
+}
+
 /** The payload every message of the harness carries. */
 export interface WorkPayload {
   id: string;

@@ -16,7 +16,8 @@ import { poison } from './poison.js';
 import { poolExhaustion } from './pool-exhaustion.js';
 import { race } from './race.js';
 import { relayKill } from './relay-kill.js';
+import { rollingSchedules } from './rolling-schedules.js';
 import type { Scenario } from './types.js';
 
 /** Every scenario, in the order they run. */
-export const SCENARIOS: readonly Scenario[] = [relayKill, race, failpointActions, dbRestart, durableCrash, network, brokerOutage, brokerNetwork, horizon, clockSkew, poison, malformed, blockedHeads, hostileProducers, debounceZombies, poolExhaustion, pgliteWebhooks, backlog];
+export const SCENARIOS: readonly Scenario[] = [relayKill, race, failpointActions, dbRestart, durableCrash, network, brokerOutage, brokerNetwork, horizon, clockSkew, poison, malformed, blockedHeads, hostileProducers, debounceZombies, poolExhaustion, pgliteWebhooks, rollingSchedules, backlog];
