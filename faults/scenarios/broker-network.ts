@@ -1,7 +1,7 @@
 import { progress } from '../log.js';
 import { createProxy } from '../proxy.js';
 import { brokerSinkConfig, ownBroker, type OwnBroker } from '../servers/brokers.js';
-import { sleep } from '../util.js';
+import { sleep, waitAtMost } from '../util.js';
 import { finish, summarize, withWorld, writerLoad } from './common.js';
 import { bySize, scaled, type Scenario, type ScenarioContext } from './types.js';
 
@@ -46,6 +46,8 @@ async function faultOn(ctx: ScenarioContext, broker: OwnBroker, fault: NetFault)
       try {
         for (let i = 0; i < 2; i++) w.startRelay();
         w.startWriters(2, { ...writerLoad(kind, { connections: 2, paceMs: 20, commitDelay: 30 }), delayedRate: 0.05, delayMs: 500 });
+        // The first fault must find a consumer subscribed and receiving (processes start slowly on a busy machine).
+        if (!(await waitAtMost(() => w.consumer?.lastProgress !== undefined, 60_000, 50))) throw new Error('the consumer received nothing within 60 s');
         for (let trial = 0; trial < trials; trial++) {
           await sleep(2500);
           const at = Date.now();
