@@ -11,6 +11,8 @@ import type { ScenarioContext } from './types.js';
 
 /** Builds a world on `kind`, runs `body`, and always tears the world down. */
 export async function withWorld<T>(ctx: ScenarioContext, o: Omit<WorldOptions, 'dir' | 'server'> & { server?: WorldOptions['server'] }, body: (w: World) => Promise<T>): Promise<T> {
+  // PGlite lives in one process: only its own world (pglite-webhooks.ts) can run it.
+  if (o.kind === 'pglite') throw new Error('--store pglite: PGlite runs only in its one-process scenario (--only "pglite app")');
   const server = o.server ?? (o.kind === 'sqlite' ? undefined : isMysql(o.kind) ? await ctx.mariadb() : await ctx.postgres());
   const world = new World({ ...o, server, dir: ctx.dir(o.label) });
   try {
