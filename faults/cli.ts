@@ -18,8 +18,11 @@ export interface CliOptions {
 }
 
 export const ALL_STORES: readonly StoreKind[] = ['postgres-lock', 'postgres-lease', 'sqlite', 'mysql'];
-/** Stores only some scenarios add by themselves (MariaDB lock mode: see blocked-heads.ts); --store accepts them. */
-export const EXTRA_STORES: readonly StoreKind[] = ['mysql-lock'];
+/**
+ * Stores only some scenarios add by themselves (MariaDB lock mode: see blocked-heads.ts; PGlite,
+ * in-process, rides with postgres-lease: see pglite-webhooks.ts); --store accepts them.
+ */
+export const EXTRA_STORES: readonly StoreKind[] = ['mysql-lock', 'pglite'];
 
 const HELP = `Usage: npm run faults -- [options]
 

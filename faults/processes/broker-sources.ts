@@ -1,6 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import type { ReceivedMessage } from '../../src/transports/shared/received.js';
-import { sleep } from '../util.js';
+import { errorText, sleep } from '../util.js';
 import type { ConsumerConfig, Receipt, SinkConfig } from './config.js';
 import { emit } from './protocol.js';
 
@@ -23,7 +23,11 @@ export async function consumeBroker(cfg: ConsumerConfig, apply: Apply, stopping:
   let received = 0;
   let lost = false;
   const onLost = () => (lost = true);
-  const stop = await subscribe(cfg.sink as Exclude<SinkConfig, { kind: 'file' }>, cfg.name, handler, onLost);
+  // A connection lost while subscribing is a lost connection too: exit, and let the supervisor start a new consumer.
+  const stop = await subscribe(cfg.sink as Exclude<SinkConfig, { kind: 'file' }>, cfg.name, handler, onLost).catch((error: unknown) => {
+    emit({ ev: 'consumer', type: 'subscribe.failed', error: errorText(error) });
+    process.exit(3);
+  });
   while (!stopping() && !lost) await sleep(50);
   await stop().catch(() => {});
   if (lost && !stopping()) {
@@ -74,12 +78,12 @@ async function subscribe(sink: Exclude<SinkConfig, { kind: 'file' }>, name: stri
   const { consumeMqtt } = await import('../../src/transports/mqtt/index.js');
   // A persistent session: what is published while this consumer is away waits for the next one.
   // The broker sends those messages right after CONNACK, so the handler must be in place before
-  // the client connects (manualConnect); a client connected first would acknowledge them unseen.
+  // the client connects: a manualConnect client, which consumeMqtt connects itself. Connecting it
+  // here as well would open a second connection with the same client id, and the broker's session
+  // takeover would close the first one under its SUBSCRIBE ("Connection closed").
   const client = mqtt.connect(sink.url, { protocolVersion: 5, clientId: `${sink.topic.replace(/\W/g, '')}-effects`, clean: false, reconnectPeriod: 0, manualConnect: true, properties: { sessionExpiryInterval: 3600 } });
   client.on('error', () => {});
-  const subscribing = consumeMqtt({ client, topic: sink.topic, handler });
-  client.connect();
-  const sub = await subscribing;
+  const sub = await consumeMqtt({ client, topic: sink.topic, handler });
   client.on('close', onLost);
   void name;
   return async () => {

@@ -2,7 +2,7 @@
  * What the harness hands its child processes, as plain JSON on the command line. A child opens
  * the same database, tables and sink as the harness from this alone.
  */
-export type StoreKind = 'postgres-lock' | 'postgres-lease' | 'sqlite' | 'mysql' | 'mysql-lock';
+export type StoreKind = 'postgres-lock' | 'postgres-lease' | 'sqlite' | 'mysql' | 'mysql-lock' | 'pglite';
 
 /** MariaDB, in lease mode (`mysql`, the store's default) or lock mode (`mysql-lock`). */
 export const isMysql = (k: StoreKind): k is 'mysql' | 'mysql-lock' => k === 'mysql' || k === 'mysql-lock';
@@ -116,6 +116,64 @@ export interface ConsumerConfig {
   received: string;
   /** Inbox and effects live in this SQLite file when the outbox is not on PostgreSQL. */
   effectsFile: string;
+}
+
+/** The one-process PGlite application (solo.ts): its writers and its relay, publishing to a webhook receiver. */
+export interface SoloConfig {
+  name: string;
+  prefix: string;
+  keys: number;
+  claimTimeoutMs: number;
+  history: string;
+  publishedLog: string;
+  /** Where the end state is written on SIGTERM. */
+  dump: string;
+  receiverUrl: string;
+  secret: string;
+  batchSize: number;
+  pollIntervalMs: number;
+  produceTimeoutMs: number;
+  /** The webhook producer's deadline of one POST (under produceTimeoutMs). */
+  publishTimeoutMs: number;
+  retryMs: number;
+  /** Concurrent writer loops (PGlite runs their transactions one at a time). */
+  writers: number;
+  paceMs: number;
+  rollbackRate: number;
+  delayedRate: number;
+  delayMs: number;
+  seed: number;
+}
+
+/** How the webhook receiver behaves right now (see receiver.ts). */
+export type ReceiverMode = { kind: 'ok' } | { kind: 'slow'; holdMs: number } | { kind: '5xx' };
+
+export interface ReceiverConfig {
+  name: string;
+  port: number;
+  secret: string;
+  /** The receiver's inbox and effects: `target.prefix` names the tables, in `effectsFile` (SQLite). */
+  target: TargetConfig;
+  effectsFile: string;
+  received: string;
+  modeFile: string;
+}
+
+/** One instance of a service with in-process consumers and cron schedules (service.ts). */
+export interface ServiceConfig {
+  /** Instance name, e.g. `a1.v2`. */
+  name: string;
+  /** Service name: its outbox and inbox tables are its own, the schedules table is shared. */
+  service: string;
+  target: TargetConfig;
+  consumers: { name: string; topics: string[]; flaky?: boolean }[];
+  /** Declared at start (set again by every instance of the version). */
+  schedules: { name: string; cron: string; topic: string; key?: string; payload?: unknown }[];
+  /** Removed at start: schedules this version dropped. */
+  removes: string[];
+  pollIntervalMs: number;
+  scheduleIntervalMs: number;
+  handlerTimeoutMs: number;
 }
 
 /** The payload every message of the harness carries. */

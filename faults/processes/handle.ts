@@ -50,7 +50,7 @@ process.on('exit', () => {
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}.ts`, import.meta.url));
 
-export function startChild(kind: 'writer' | 'relay' | 'consumer', name: string, config: unknown, onEvent?: (e: ChildEvent, h: ChildHandle) => void): ChildHandle {
+export function startChild(kind: 'writer' | 'relay' | 'consumer' | 'solo' | 'receiver' | 'service', name: string, config: unknown, onEvent?: (e: ChildEvent, h: ChildHandle) => void): ChildHandle {
   const child = spawn(process.execPath, ['--import', 'tsx', script(kind), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_OPTIONS: '' },

@@ -1,7 +1,7 @@
 import { progress } from '../log.js';
 import { createProxy } from '../proxy.js';
 import { brokerSinkConfig, ownBroker, type OwnBroker } from '../servers/brokers.js';
-import { sleep } from '../util.js';
+import { sleep, waitAtMost } from '../util.js';
 import { finish, summarize, withWorld, writerLoad } from './common.js';
 import { bySize, scaled, type Scenario, type ScenarioContext } from './types.js';
 
@@ -15,18 +15,13 @@ type NetFault = 'latency' | 'reset' | 'blackhole';
  * inbox must keep the effect single. A consumer that lost its connection exits and is restarted,
  * as a process supervisor would.
  */
-/*
- * MQTT is left out unless TXBOX_FAULTS_MQTT_NETWORK=1: through the proxy every MQTT consumer dies
- * subscribing ("Connection closed" from mqtt.js' SUBACK, unhandled), before any fault, so those
- * rows measure a consumer that never runs (see docs/reliability.md, what is not covered).
- */
 export const brokerNetwork: Scenario = {
   name: 'network faults between consumers and brokers',
   summary: 'Through a TCP fault proxy between the broker consumer and each broker: 200 ms latency each way for 3 s; RST of every consumer connection; a 3 s black hole.',
   tiers: ['full'],
   async run(ctx) {
     const rows = [];
-    for (const brokerKind of ctx.brokers.filter((b) => b !== 'mqtt' || process.env.TXBOX_FAULTS_MQTT_NETWORK === '1')) {
+    for (const brokerKind of ctx.brokers) {
       const broker = await ownBroker(brokerKind);
       try {
         await broker.start();
@@ -51,6 +46,8 @@ async function faultOn(ctx: ScenarioContext, broker: OwnBroker, fault: NetFault)
       try {
         for (let i = 0; i < 2; i++) w.startRelay();
         w.startWriters(2, { ...writerLoad(kind, { connections: 2, paceMs: 20, commitDelay: 30 }), delayedRate: 0.05, delayMs: 500 });
+        // The first fault must find a consumer subscribed and receiving (processes start slowly on a busy machine).
+        if (!(await waitAtMost(() => w.consumer?.lastProgress !== undefined, 60_000, 50))) throw new Error('the consumer received nothing within 60 s');
         for (let trial = 0; trial < trials; trial++) {
           await sleep(2500);
           const at = Date.now();

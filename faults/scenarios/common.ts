@@ -6,11 +6,13 @@ import type { ScenarioRow } from '../report.js';
 import { faultTiming, firstDeliveries, type FaultRecord } from '../timing.js';
 import { withTimeout } from '../util.js';
 import { World, type WorldOptions } from '../world/world.js';
-import { rowFigures } from './row-figures.js';
+import { rowFigures, type FigureSource } from './row-figures.js';
 import type { ScenarioContext } from './types.js';
 
 /** Builds a world on `kind`, runs `body`, and always tears the world down. */
 export async function withWorld<T>(ctx: ScenarioContext, o: Omit<WorldOptions, 'dir' | 'server'> & { server?: WorldOptions['server'] }, body: (w: World) => Promise<T>): Promise<T> {
+  // PGlite lives in one process: only its own world (pglite-webhooks.ts) can run it.
+  if (o.kind === 'pglite') throw new Error('--store pglite: PGlite runs only in its one-process scenario (--only "pglite app")');
   const server = o.server ?? (o.kind === 'sqlite' ? undefined : isMysql(o.kind) ? await ctx.mariadb() : await ctx.postgres());
   const world = new World({ ...o, server, dir: ctx.dir(o.label) });
   try {
@@ -35,8 +37,13 @@ export interface SummaryInput {
   transform?: (o: Observations) => Observations;
 }
 
+/** A world the summary can read: its figures' source, and what it observed at the end. */
+export interface Summarized extends FigureSource {
+  observe(): Promise<Observations>;
+}
+
 /** Observes the world's end state and turns it into a report row. */
-export async function summarize(w: World, s: SummaryInput): Promise<ScenarioRow> {
+export async function summarize(w: Summarized, s: SummaryInput): Promise<ScenarioRow> {
   const o = s.transform ? s.transform(await w.observe()) : await w.observe();
   const figures = checkRun(o);
   const first = firstDeliveries(o.deliveries);

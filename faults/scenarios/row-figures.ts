@@ -2,7 +2,20 @@ import type { Observations } from '../checker.js';
 import { gaps, longestStall, stallBoundMs, type Interval } from '../liveness.js';
 import type { ResourceReport } from '../processes/resources.js';
 import { firstDeliveries } from '../timing.js';
-import type { World } from '../world/world.js';
+import type { StoreKind } from '../processes/config.js';
+import type { ChildHandle } from '../processes/handle.js';
+import type { FaultRecord } from '../timing.js';
+
+/** What the figures read from a world: its relays (or the processes that relay), faults and outages. */
+export interface FigureSource {
+  readonly kind: StoreKind;
+  readonly claimTimeoutMs: number;
+  readonly createdAt: number;
+  readonly relays: readonly ChildHandle[];
+  readonly relayConfigs: readonly { pollIntervalMs: number; produceTimeoutMs: number }[];
+  readonly faults: readonly FaultRecord[];
+  readonly outages: readonly Interval[];
+}
 
 /** The liveness and resource figures of a row (see report.ts for their meaning). */
 export interface RowFigures {
@@ -17,11 +30,11 @@ export interface RowFigures {
  * The bound of a world's rows, from the settings its relays actually ran with (the slowest of
  * them). Undefined when no relay ran.
  */
-export function worldStallBound(w: World): number | undefined {
+export function worldStallBound(w: FigureSource): number | undefined {
   if (w.relayConfigs.length === 0) return undefined;
   return stallBoundMs({
     kind: w.kind,
-    claimTimeoutMs: w.o.claimTimeoutMs,
+    claimTimeoutMs: w.claimTimeoutMs,
     pollIntervalMs: Math.max(...w.relayConfigs.map((c) => c.pollIntervalMs)),
     produceTimeoutMs: Math.max(...w.relayConfigs.map((c) => c.produceTimeoutMs)),
   });
@@ -32,12 +45,12 @@ export function worldStallBound(w: World): number | undefined {
  * outage: faults without a victim), the scenario's own outages, and stretches with no relay
  * process up. A fault of one relay is no outage: the others must cover for it within the bound.
  */
-function outagesOf(w: World, end: number): Interval[] {
+function outagesOf(w: FigureSource, end: number): Interval[] {
   const alive = w.relays.map((r) => ({ from: r.events.find((e) => e.ev === 'ready')?.at ?? end, to: r.exitedAt ?? end }));
   return [...w.faults.filter((f) => f.victim === undefined).map((f) => ({ from: f.at, to: f.restoredAt ?? f.at })), ...w.outages, ...gaps(alive, w.createdAt, end)];
 }
 
-export function rowFigures(w: World, o: Observations, notes: string[], enforceBound: boolean): RowFigures {
+export function rowFigures(w: FigureSource, o: Observations, notes: string[], enforceBound: boolean): RowFigures {
   const end = Date.now();
   const failed = new Set(w.relays.flatMap((r) => r.events.filter((e) => e.ev === 'failed').map((e) => String(e.id))));
   const stall = longestStall({ committed: o.committed, history: o.history, delivered: firstDeliveries(o.published), deadAt: o.deadAt, failed, outages: outagesOf(w, end), end });

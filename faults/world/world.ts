@@ -76,6 +76,10 @@ export class World {
     return this.o.kind;
   }
 
+  get claimTimeoutMs(): number {
+    return this.o.claimTimeoutMs;
+  }
+
   target(port?: number): TargetConfig {
     const base = { kind: this.o.kind, prefix: this.prefix, claimTimeoutMs: this.o.claimTimeoutMs };
     if (this.o.kind === 'sqlite') return { ...base, file: join(this.o.dir, `${this.prefix}.db`) };

@@ -5,7 +5,7 @@ import type { PublishInput } from './publish.js';
 
 /** A recurring message: published to the topic's consumers at every tick of the cron pattern. */
 export interface ScheduleDefinition {
-  /** Unique name; setting it again replaces the schedule. */
+  /** Unique name; setting it again replaces the schedule (the same cron and time zone keep its next tick). */
   name: string;
   /** Five fields (minute precision) or six (seconds first), as croner reads them. */
   cron: string;

@@ -18,6 +18,12 @@ export interface StoredSchedule {
  */
 export interface ScheduleStore<Tx = unknown> {
   readonly kind: string;
+  /**
+   * Inserts or replaces the schedule by name. Replacing one with the same cron pattern and time
+   * zone keeps its stored `nextRunAt`: services declare their schedules at every start, and a
+   * restart must not push back a tick that is due and not yet fired. A new pattern or time zone
+   * takes the caller's `nextRunAt`.
+   */
   save(tx: Tx, schedule: StoredSchedule): Promise<void>;
   saveSync?(tx: Tx, schedule: StoredSchedule): void;
   remove(tx: Tx, name: string): Promise<boolean>;

@@ -10,7 +10,11 @@ export function createMemorySchedules(options: { clock?: Clock } = {}): Schedule
   return {
     kind: 'memory',
     async save(tx, s) {
-      tx.onCommit.push(() => rows.set(s.name, s));
+      tx.onCommit.push(() => {
+        const current = rows.get(s.name);
+        const same = current !== undefined && current.cron === s.cron && current.timezone === s.timezone;
+        rows.set(s.name, same ? { ...s, nextRunAt: current.nextRunAt } : s);
+      });
     },
     async remove(tx, name) {
       tx.onCommit.push(() => rows.delete(name));

@@ -261,6 +261,21 @@ export function consumersContract(harness: ConsumersHarness): void {
       assert.ok(ticks.every((at) => new Date(at).getUTCMilliseconds() === 0), 'ticks on whole seconds');
     });
 
+    it('keeps a due tick when a starting process sets the same schedule again, and reschedules a changed pattern', async () => {
+      const t = await harness.create();
+      const tick = defineConsumer({ name: 'tick', topics: ['beat'], handle: () => {} });
+      const [live, booting] = [await setup([tick], t), await setup([tick], t)];
+      const beat = { name: 'beat', cron: '* * * * * *', topic: 'beat', payload: null };
+      await live.bus.schedules.set(beat);
+      await sleep(1000 - (Date.now() % 1000) + 30); // just past the next whole second: its tick is due, not fired
+      // A rolling restart: the new process declares its schedules as it starts, before the running one checks.
+      await booting.bus.schedules.set(beat);
+      assert.equal(await live.bus.schedules.fireDue(), 1, 'the due tick still fires');
+      await booting.bus.schedules.set({ ...beat, cron: '0 0 1 1 *' });
+      const [changed] = await live.bus.schedules.list();
+      assert.ok(changed!.nextRunAt.getTime() > Date.now() + 60_000, 'a new pattern takes its own next tick');
+    });
+
     it('lets two services share one schedules table: each fires its own ticks once, past stale and broken schedules', async () => {
       const t = await harness.create();
       const failed: unknown[] = [];

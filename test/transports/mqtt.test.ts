@@ -204,6 +204,30 @@ describe('MQTT consumer helper', { timeout: 30_000 }, () => {
     }
   });
 
+  it('connects a manual-connect client once, also when the application already called connect()', async () => {
+    const proxy = await freezableProxy(Number(new URL(MQTT_URL).port || 1883));
+    const topic = `${uniqueName('tx_mqtt')}/connect-once`;
+    const publisher = await connect(MQTT_URL);
+    const consumer = mqtt.connect(`mqtt://127.0.0.1:${proxy.port}`, { ...V5, reconnectPeriod: 0, clientId: uniqueName('once'), clean: false, properties: { sessionExpiryInterval: 30 }, manualConnect: true });
+    consumer.on('error', () => {});
+    const received: string[] = [];
+    try {
+      // The application connects it itself, then hands it over: the helper must not open a second connection.
+      consumer.connect();
+      const sub = await consumeMqtt({ client: consumer, topic, handler: (m) => void received.push(m.id) });
+      const m = message(topic);
+      await createMqttProducer({ client: publisher }).produce([m], context());
+      await eventually(() => received.length === 1, 5000, 'the message');
+      assert.equal(proxy.accepted, 1, 'one connection: a second one with the same client id would take the session over');
+      assert.ok(consumer.connected);
+      await sub.stop();
+    } finally {
+      await publisher.endAsync(true);
+      await consumer.endAsync(true);
+      await proxy.close();
+    }
+  });
+
   it('stops at once while a resume is planned, and does not reconnect after stop', async () => {
     const topic = `${uniqueName('tx_mqtt')}/stop`;
     const publisher = await connect(MQTT_URL);

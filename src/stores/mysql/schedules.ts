@@ -44,11 +44,14 @@ export function createMysqlSchedules(options: MysqlSchedulesOptions): ScheduleSt
   return {
     kind: 'mysql',
     async save(tx, s: StoredSchedule) {
+      // next_run_at first: MySQL applies the assignments left to right, so cron and timezone still
+      // hold the stored values there (the same pattern keeps its due tick, see ScheduleStore.save).
       await tx.query(
         `INSERT INTO ${table} (name, cron, timezone, topic, payload, msg_key, next_run_at, updated_at)
 VALUES (?, ?, ?, ?, ?, ?, CAST(? AS DATETIME(3)), UTC_TIMESTAMP(6))
-ON DUPLICATE KEY UPDATE cron = VALUES(cron), timezone = VALUES(timezone), topic = VALUES(topic), payload = VALUES(payload),
-  msg_key = VALUES(msg_key), next_run_at = VALUES(next_run_at), updated_at = VALUES(updated_at)`,
+ON DUPLICATE KEY UPDATE next_run_at = IF(cron <=> VALUES(cron) AND timezone <=> VALUES(timezone), next_run_at, VALUES(next_run_at)),
+  cron = VALUES(cron), timezone = VALUES(timezone), topic = VALUES(topic), payload = VALUES(payload),
+  msg_key = VALUES(msg_key), updated_at = VALUES(updated_at)`,
         [s.name, s.cron, s.timezone, s.topic, s.payload, s.key, at('schedule.nextRunAt', s.nextRunAt)],
       );
     },

@@ -32,9 +32,10 @@ export function buildPgSchedules<Tx extends PgQueryable>(kind: string, db: PgQue
     kind,
     async save(tx, s) {
       await tx.query(
-        `INSERT INTO ${table} (${SCHEDULE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO ${table} AS s (${SCHEDULE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, timezone = EXCLUDED.timezone, topic = EXCLUDED.topic,
-  payload = EXCLUDED.payload, msg_key = EXCLUDED.msg_key, next_run_at = EXCLUDED.next_run_at, updated_at = now()`,
+  payload = EXCLUDED.payload, msg_key = EXCLUDED.msg_key, updated_at = now(),
+  next_run_at = CASE WHEN s.cron = EXCLUDED.cron AND s.timezone IS NOT DISTINCT FROM EXCLUDED.timezone THEN s.next_run_at ELSE EXCLUDED.next_run_at END`,
         values(s),
       );
     },

@@ -33,7 +33,8 @@ export function createSqliteSchedules(options: SqliteSchedulesOptions): Schedule
   const saveSync = (tx: SqliteDatabaseLike, s: StoredSchedule) => {
     stmt(tx, `INSERT INTO ${table} (${SCHEDULE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, timezone = excluded.timezone, topic = excluded.topic,
-  payload = excluded.payload, msg_key = excluded.msg_key, next_run_at = excluded.next_run_at`).run(s.name, s.cron, s.timezone, s.topic, s.payload, s.key, s.nextRunAt.getTime());
+  payload = excluded.payload, msg_key = excluded.msg_key,
+  next_run_at = CASE WHEN cron = excluded.cron AND timezone IS excluded.timezone THEN next_run_at ELSE excluded.next_run_at END`).run(s.name, s.cron, s.timezone, s.topic, s.payload, s.key, s.nextRunAt.getTime());
   };
   const removeSync = (tx: SqliteDatabaseLike, name: string) => stmt(tx, `DELETE FROM ${table} WHERE name = ?`).run(name).changes === 1;
   // Only this process's topics: a schedule it cannot serve stays for a process that can.

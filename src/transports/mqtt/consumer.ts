@@ -97,8 +97,11 @@ export async function consumeMqtt(options: MqttConsumerOptions): Promise<Subscri
   };
 
   try {
-    // A manually connected client connects only now, with the handler in place for the session's backlog.
-    if (client.options.manualConnect && !client.connected) client.connect?.();
+    // A manually connected client connects only now, with the handler in place for the session's
+    // backlog; unless connect() was already called (its stream exists): a second call would open a
+    // second connection with the same client id, and the broker's session takeover would close the
+    // first one under this SUBSCRIBE. Its packets are read in later ticks, after the handler is in.
+    if (client.options.manualConnect && !client.connected && client.stream === undefined) client.connect?.();
     await client.subscribeAsync(topic, { qos: 1 });
   } catch (error) {
     if (client.handleMessage === ours) client.handleMessage = previous;

@@ -34,6 +34,8 @@ export interface MqttPacketLike {
 export interface MqttSubscriberLike {
   readonly options: { protocolVersion?: number; clean?: boolean; manualConnect?: boolean; connectTimeout?: number };
   readonly connected?: boolean;
+  /** Set once `connect()` was called (mqtt.js creates the stream there): a connection is under way. */
+  readonly stream?: unknown;
   connect?(): unknown;
   /** With a persistent session, the helper resumes it after a failed handler: `end`, then `reconnect`. */
   end?(force: boolean, options: object): unknown;

@@ -7,6 +7,8 @@ import net from 'node:net';
  */
 export interface FreezableProxy {
   readonly port: number;
+  /** Connections accepted so far. */
+  readonly accepted: number;
   freeze(): void;
   close(): Promise<void>;
 }
@@ -14,7 +16,9 @@ export interface FreezableProxy {
 export async function freezableProxy(targetPort: number): Promise<FreezableProxy> {
   const sockets = new Set<net.Socket>();
   let frozen = false;
+  let accepted = 0;
   const server = net.createServer((client) => {
+    accepted++;
     const upstream = net.connect(targetPort, '127.0.0.1');
     for (const s of [client, upstream]) {
       sockets.add(s);
@@ -33,6 +37,9 @@ export async function freezableProxy(targetPort: number): Promise<FreezableProxy
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
+    get accepted() {
+      return accepted;
+    },
     freeze() {
       frozen = true;
       for (const s of sockets) {
