@@ -3,7 +3,7 @@ import { progress } from '../lib/log.js';
 import { bulkLoad, countRows, makeStore, type BenchDatabase } from '../lib/pg.js';
 import { rawDrain } from '../lib/raw.js';
 import { describeSpec, drainWithRelays, type DrainRun, type RelaySpec } from '../lib/relays.js';
-import { inRounds } from '../lib/rounds.js';
+import { inRounds, variantPerRound } from '../lib/rounds.js';
 import { best, ratio } from '../lib/stats.js';
 
 const TABLE = 'drain_outbox';
@@ -31,6 +31,9 @@ export interface DrainResult {
   ratio_median: number | null;
   /** One txbox relay with one claim loop (batch 500) / one hand-written loop (batch 500). */
   ratio_single_loop: number | null;
+  /** The relay at its defaults / the best plain hand-written loop, per round, and their median. */
+  defaults_per_round: (number | null)[];
+  defaults_median: number | null;
 }
 
 /** Workload 2: a backlog of pending messages drained by a no-op producer. */
@@ -63,6 +66,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     { txbox: 'txbox_', raw: 'raw_' },
   );
   await db.close(admin);
+  const defaults = variantPerRound(runs, 'txbox_default', ['raw_1', 'raw_2'], (r) => r.msgs_per_s);
   const out: DrainResult['variants'] = {};
   for (const name of names) {
     out[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
@@ -80,5 +84,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     ratio_vs_async_raw: ratio(out[bestTxbox]!.msgs_per_s, out.rawasync_1!.msgs_per_s),
     ratio_per_round,
     ratio_median,
+    defaults_per_round: defaults.per_round,
+    defaults_median: defaults.median,
   };
 }
