@@ -112,6 +112,7 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     broker_nats: atLeast(ratios.broker_nats, 0.8),
     broker_rabbitmq_defaults: atLeast(ratios.broker_rabbitmq_defaults, 0.9, '>= 0.9 (relay and transport at their defaults / best hand-written loop)'),
     broker_nats_defaults: atLeast(ratios.broker_nats_defaults, 0.9, '>= 0.9 (relay and transport at their defaults / best hand-written loop)'),
+    keyed_1000_vs_unkeyed: atLeast(ratios.keyed_1000_vs_unkeyed, 0.9, '>= 0.9 (1,000-key drain / unkeyed drain, per-key rule in place)'),
     write_sqlite: atLeast(ratios.write_sqlite, 0.95),
     drain_sqlite: atLeast(ratios.drain_sqlite, 0.8),
     write_mariadb: atLeast(ratios.write_mariadb, 0.95),

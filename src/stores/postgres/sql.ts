@@ -9,31 +9,50 @@ export const ms = (param: string) => `(${param}::double precision * interval '1 
 /**
  * A claim's scan: the oldest claimable rows ($1 at most), read whole and locked until the claim's
  * transaction ends, skipping rows another claim holds. Lease mode also skips rows whose lease is
- * alive. The first scan is as plain as a hand-written claim; a later scan of the same claim
- * (`next`) reads on past position $2 and leaves out the keys in $3, which the per-key rule found
- * blocked (core/ordering.ts), so a blocked key's backlog cannot fill the batch.
+ * alive. A later scan of the same claim (`next`) reads on past position $2 and leaves out the
+ * keys in $3, which the per-key rule found blocked (core/ordering.ts), so a blocked key's backlog
+ * cannot fill the batch.
  */
 export function scanSql(l: TableLayout, mode: ClaimMode, next: boolean): string {
   const { c, table } = l;
-  const leaseFree = mode === 'lease' ? ` AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())` : '';
   const further = next ? ` AND ${c.position} > $2::bigint AND (${c.key} IS NULL OR ${c.key} <> ALL($3::text[]))` : '';
   return `SELECT ${epochMillis(l, messageColumns(l))} FROM ${table}
-WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.availableAt} <= now()${leaseFree}${further}
+WHERE ${claimable(l, mode)}${further}
 ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED`;
 }
 
+function claimable(l: TableLayout, mode: ClaimMode): string {
+  const { c } = l;
+  const leaseFree = mode === 'lease' ? ` AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())` : '';
+  return `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.availableAt} <= now()${leaseFree}`;
+}
+
 /**
- * The rule's shortcut for a first scan holding keyed rows: counts the pending rows up to position
- * $1 (the scan's newest keyed row), stopping at $2. When that count is the number of scanned rows
- * up to $1, no older pending row is missing (one relay, nothing delayed or failing in the way)
- * and every row may go; the count walks only the scan's own index entries.
+ * The per-key rule's shortcut, computed in the statement of a first scan of at most $1 rows:
+ * the count of pending rows (whatever their state) up to the scan's newest keyed row, stopping
+ * one past the batch. When it equals the scanned rows up to there, no older pending row is
+ * missing (one relay, nothing delayed or failing in the way) and every row may go. It walks only
+ * the batch's own index entries, and costs nothing on a batch without keys (its bound is NULL).
+ * `scan` names the scanned rows, their position column `pos` and key column `k`.
  */
-export function pendingUpToSql(l: TableLayout): string {
+function pendingBelow(l: TableLayout, scan: string, pos: string, k: string): string {
   const { c, table } = l;
-  return `SELECT count(*)::int AS n FROM (
-  SELECT 1 FROM ${table} WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.position} <= $1::bigint
-  ORDER BY ${c.position} LIMIT $2
-) below`;
+  return `(SELECT count(*)::int FROM (
+    SELECT 1 FROM ${table} WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL
+      AND ${c.position} <= (SELECT max(${pos}) FROM ${scan} WHERE ${k} IS NOT NULL)
+    ORDER BY ${c.position} LIMIT $1 + 1
+  ) below)`;
+}
+
+/**
+ * A claim's first scan (`scanSql`) with the shortcut's count on every row, as `pending_below`:
+ * one round trip where the scan and the count took two.
+ */
+export function firstScanSql(l: TableLayout, mode: ClaimMode): string {
+  return `WITH scan AS MATERIALIZED (
+${scanSql(l, mode, false)}
+)
+SELECT scan.*, ${pendingBelow(l, 'scan', 'position', 'msg_key')} AS pending_below FROM scan ORDER BY position`;
 }
 
 /**
@@ -63,12 +82,12 @@ export function leaseSql(l: TableLayout): string {
  * The arithmetic is float8, several times cheaper than extract()'s numeric: rounding to whole
  * microseconds first makes it exact (a float8 epoch is off by far less than half a microsecond).
  */
-function epochMillis(l: TableLayout, columns: string): string {
+function epochMillis(l: TableLayout, columns: string, prefix = ''): string {
   const { c } = l;
-  const millis = (column: string) => `floor(round(date_part('epoch', ${column}) * 1000000) / 1000)`;
+  const millis = (column: string) => `floor(round(date_part('epoch', ${prefix}${column}) * 1000000) / 1000)`;
   return columns
-    .replace(`${c.createdAt} AS created_at`, `${millis(c.createdAt)} AS created_at`)
-    .replace(`${c.availableAt} AS available_at`, `${millis(c.availableAt)} AS available_at`);
+    .replace(`${prefix}${c.createdAt} AS created_at`, `${millis(c.createdAt)} AS created_at`)
+    .replace(`${prefix}${c.availableAt} AS available_at`, `${millis(c.availableAt)} AS available_at`);
 }
 
 /**
