@@ -56,6 +56,33 @@ SELECT scan.*, ${pendingBelow(l, 'scan', 'position', 'msg_key')} AS pending_belo
 }
 
 /**
+ * Lease mode's claim in one statement, for the common case: the first scan and the shortcut's
+ * count and, when nothing is missing (or the batch has no key), the lease stamp of every scanned
+ * row: token $2, valid for $3 ms. When the count finds a missing row it stamps nothing and
+ * answers `ok` false: the claim then takes the general path (core/ordering.ts), which drops the
+ * rows of blocked keys. It always answers at least one row; `scanned` 0: nothing was claimable.
+ */
+export function leaseClaimSql(l: TableLayout): string {
+  const { c, table } = l;
+  // Every name outside the scan is qualified: a user's column may be called anything.
+  const keyedUpTo = `(SELECT max(txbox_pos) FROM scan WHERE txbox_key IS NOT NULL)`;
+  return `WITH scan AS MATERIALIZED (
+  SELECT ${c.position} AS txbox_pos, ${c.key} AS txbox_key FROM ${table}
+  WHERE ${claimable(l, 'lease')}
+  ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED
+), verdict AS (
+  SELECT count(*)::int AS scanned,
+    ${keyedUpTo} IS NULL OR ${pendingBelow(l, 'scan', 'txbox_pos', 'txbox_key')} = count(*) FILTER (WHERE txbox_pos <= ${keyedUpTo}) AS ok
+  FROM scan
+), stamped AS (
+  UPDATE ${table} t SET ${c.leaseToken} = $2::uuid, ${c.leaseUntil} = now() + ${ms('$3')}
+  FROM scan WHERE t.${c.position} = scan.txbox_pos AND (SELECT ok FROM verdict)
+  RETURNING ${epochMillis(l, messageColumns(l, 't'), 't.')}
+)
+SELECT verdict.ok, verdict.scanned, stamped.* FROM verdict LEFT JOIN stamped ON true ORDER BY stamped.position`;
+}
+
+/**
  * The rule's input: for each key in $1, the positions of its $2 oldest pending rows, whatever
  * their state (leased, locked, delayed, in backoff). One index probe per key. It runs in the
  * claim's transaction with a newer snapshot than the scan's, so a row committed since can only
