@@ -61,6 +61,8 @@ SELECT scan.*, ${pendingBelow(l, 'scan', 'position', 'msg_key')} AS pending_belo
  * row: token $2, valid for $3 ms. When the count finds a missing row it stamps nothing and
  * answers `ok` false: the claim then takes the general path (core/ordering.ts), which drops the
  * rows of blocked keys. It always answers at least one row; `scanned` 0: nothing was claimable.
+ * The stamp commits without waiting for its WAL flush (`ASYNC_COMMIT`): a stamp lost in a crash
+ * leaves its rows claimable again, and their late acknowledgement counts them as lost.
  */
 export function leaseClaimSql(l: TableLayout): string {
   const { c, table } = l;
@@ -79,7 +81,7 @@ export function leaseClaimSql(l: TableLayout): string {
   FROM scan WHERE t.${c.position} = scan.txbox_pos AND (SELECT ok FROM verdict)
   RETURNING ${epochMillis(l, messageColumns(l, 't'), 't.')}
 )
-SELECT verdict.ok, verdict.scanned, stamped.* FROM verdict LEFT JOIN stamped ON true ORDER BY stamped.position`;
+SELECT verdict.ok, verdict.scanned, ${ASYNC_COMMIT} AS async_commit, stamped.* FROM verdict LEFT JOIN stamped ON true ORDER BY stamped.position`;
 }
 
 /**
@@ -102,6 +104,15 @@ export function leaseSql(l: TableLayout): string {
   const { c, table } = l;
   return `UPDATE ${table} SET ${c.leaseToken} = $1, ${c.leaseUntil} = now() + ${ms('$2')} WHERE ${c.position} = ANY($3::bigint[])`;
 }
+
+/**
+ * The acknowledgement (or lease stamp) commits without waiting for its WAL flush, even as a
+ * statement of its own outside any transaction block: a setting local to the transaction, the
+ * statement's own, read when it commits. A server crash can then lose only the newest of these
+ * writes (the WAL is written in order); their messages are delivered again, which at-least-once
+ * allows. Writers' commits stay synchronous.
+ */
+export const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true))`;
 
 /**
  * Claims return their timestamps as epoch milliseconds: the same Date once converted (both ways
@@ -140,7 +151,7 @@ failed AS (
 released AS (
   UPDATE ${table} SET ${clearLease} WHERE ${c.position} = ANY($6::bigint[]) AND ${owned('')} RETURNING 1
 )
-SELECT (SELECT count(*) FROM done)::int + (SELECT count(*) FROM failed)::int + (SELECT count(*) FROM released)::int AS touched`;
+SELECT (SELECT count(*) FROM done)::int + (SELECT count(*) FROM failed)::int + (SELECT count(*) FROM released)::int AS touched, ${ASYNC_COMMIT} AS async_commit`;
 }
 
 /**
@@ -155,7 +166,7 @@ export function settleDeliveredSql(l: TableLayout, markProcessed: boolean, mode:
   const done = markProcessed
     ? `UPDATE ${table} SET ${c.processedAt} = now(), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${where}`
     : `DELETE FROM ${table} WHERE ${where}`;
-  return mode === 'lease' ? `WITH done AS (${done} RETURNING 1) SELECT count(*)::int AS touched FROM done` : done;
+  return mode === 'lease' ? `WITH done AS (${done} RETURNING 1) SELECT (SELECT count(*)::int FROM done) AS touched, ${ASYNC_COMMIT} AS async_commit` : done;
 }
 
 export function cleanupSql(l: TableLayout): string {
