@@ -13,7 +13,7 @@ interface Tx {
 interface Results {
   write?: { variants: Record<string, Tx>; ratio: number | null; ratio_median: number | null };
   wake?: { modes: Record<string, Tx>; txbox_watch_vs_raw_notify: number | null; txbox_nudge_vs_raw_notify: number | null; raw_notify_vs_raw_poll: number | null };
-  drain?: { variants: Record<string, Rate & { setup: string }>; ratio: number | null; best_txbox: string; best_raw: string; defaults_median: number | null };
+  drain?: { variants: Record<string, Rate & { setup: string }>; ratio: number | null; best_txbox: string; best_raw: string; defaults_median: number | null; lease_vs_lock_median: number | null };
   claim?: { keyings: Record<string, { txbox_claim: { planning_ms: number; execution_ms: number }; raw_claim: { planning_ms: number; execution_ms: number }; txbox_msgs_per_s: number; raw_msgs_per_s: number }>; keyed_1000_vs_unkeyed: number | null; keyed_10_vs_unkeyed: number | null };
   latency?: Record<string, LatencySummary & { undelivered?: number }>;
   peers?: {
@@ -79,6 +79,7 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     broker_rabbitmq: paired(r.broker?.rabbitmq),
     broker_nats: paired(r.broker?.nats),
     drain_defaults: r.drain?.defaults_median ?? null,
+    drain_lease_vs_lock: r.drain?.lease_vs_lock_median ?? null,
     broker_rabbitmq_defaults: brokerDefaults('rabbitmq'),
     broker_nats_defaults: brokerDefaults('nats'),
     wake_watch_vs_raw_notify: r.wake?.txbox_watch_vs_raw_notify ?? null,
@@ -101,6 +102,7 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     write: atLeast(ratios.write, 0.95),
     drain: atLeast(ratios.drain, 0.8),
     drain_defaults: atLeast(ratios.drain_defaults, 0.9, '>= 0.9 (relay at its defaults / best hand-written loop)'),
+    drain_lease_vs_lock: atLeast(ratios.drain_lease_vs_lock, 0.8, '>= 0.8 (PostgreSQL lease claims / lock claims, batch 500)'),
     drain_vs_peers: atLeast(leads.length ? Math.min(...leads) : null, 3, '>= 3 (several times the best peer)'),
     latency_p99_push_ms: atMost(push.length ? Math.min(...push) : null, 2, '<= 2 ms (best push mode, 200 msgs/s)'),
     wake_write_cost: atLeast(

@@ -34,6 +34,9 @@ export interface DrainResult {
   /** The relay at its defaults / the best plain hand-written loop, per round, and their median. */
   defaults_per_round: (number | null)[];
   defaults_median: number | null;
+  /** Lease claims / lock claims (one relay, batch 500 each), per round, and their median. */
+  lease_vs_lock_per_round: (number | null)[];
+  lease_vs_lock_median: number | null;
 }
 
 /** Workload 2: a backlog of pending messages drained by a no-op producer. */
@@ -67,6 +70,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
   );
   await db.close(admin);
   const defaults = variantPerRound(runs, 'txbox_default', ['raw_1', 'raw_2'], (r) => r.msgs_per_s);
+  const leaseVsLock = variantPerRound(runs, 'txbox_b500_lease', ['txbox_b500'], (r) => r.msgs_per_s);
   const out: DrainResult['variants'] = {};
   for (const name of names) {
     out[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
@@ -86,5 +90,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     ratio_median,
     defaults_per_round: defaults.per_round,
     defaults_median: defaults.median,
+    lease_vs_lock_per_round: leaseVsLock.per_round,
+    lease_vs_lock_median: leaseVsLock.median,
   };
 }
