@@ -19,7 +19,7 @@ interface BrokerFigures {
   /** The same ratio within each round (variants back to back), and its median. */
   ratio_per_round: (number | null)[];
   ratio_median: number | null;
-  /** The relay and transport at their defaults / the best hand-written loop, per round, and their median. */
+  /** The relay and transport at their defaults / the hand-written confirmed-publish loop (one loop), per round, and their median. */
   defaults_per_round: (number | null)[];
   defaults_median: number | null;
 }
@@ -72,7 +72,7 @@ export async function runBroker(db: BenchDatabase, cfg: BenchConfig): Promise<Br
       const variantsOut: BrokerFigures['variants'] = {};
       for (const name of names) variantsOut[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
       const bestOf = (prefix: string) => Math.max(...names.filter((x) => x.startsWith(prefix)).map((x) => variantsOut[x]!.msgs_per_s));
-      const defaults = variantPerRound(runs, 'txbox_default', ['raw', 'raw_2'], (r) => r.msgs_per_s);
+      const defaults = variantPerRound(runs, 'txbox_default', ['raw'], (r) => r.msgs_per_s);
       out[rig.name] = { variants: variantsOut, ratio: ratio(bestOf('txbox'), bestOf('raw')), ratio_per_round, ratio_median, defaults_per_round: defaults.per_round, defaults_median: defaults.median };
     } finally {
       await rig.purge().catch(() => {});

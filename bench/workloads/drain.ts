@@ -31,7 +31,7 @@ export interface DrainResult {
   ratio_median: number | null;
   /** One txbox relay with one claim loop (batch 500) / one hand-written loop (batch 500). */
   ratio_single_loop: number | null;
-  /** The relay at its defaults / the best plain hand-written loop, per round, and their median. */
+  /** The relay at its defaults (one claim loop) / the hand-written loop (one loop, batch 500), per round, and their median. */
   defaults_per_round: (number | null)[];
   defaults_median: number | null;
   /** Lease claims / lock claims (one relay, batch 500 each), per round, and their median. */
@@ -69,7 +69,7 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     { txbox: 'txbox_', raw: 'raw_' },
   );
   await db.close(admin);
-  const defaults = variantPerRound(runs, 'txbox_default', ['raw_1', 'raw_2'], (r) => r.msgs_per_s);
+  const defaults = variantPerRound(runs, 'txbox_default', ['raw_1'], (r) => r.msgs_per_s);
   const leaseVsLock = variantPerRound(runs, 'txbox_b500_lease', ['txbox_b500'], (r) => r.msgs_per_s);
   const out: DrainResult['variants'] = {};
   for (const name of names) {
