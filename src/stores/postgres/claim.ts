@@ -2,16 +2,16 @@ import { claimInKeyOrder, type KeyOrderScanner, type OrderCandidate } from '../.
 import type { TableLayout } from '../shared/layout.js';
 import type { MessageRow } from '../shared/rows.js';
 import type { PgQueryable } from './driver.js';
-import { firstScanSql, headsSql, leaseClaimSql, leaseSql, scanSql, type ClaimMode } from './sql.js';
+import { firstScanSql, headsSql, leaseSql, scanSql, type ClaimMode } from './sql.js';
 
 export function claimStatements(l: TableLayout, mode: ClaimMode) {
-  return { first: firstScanSql(l, mode), next: scanSql(l, mode, true), heads: headsSql(l), lease: leaseSql(l), leaseClaim: leaseClaimSql(l) };
+  return { first: firstScanSql(l, mode), next: scanSql(l, mode, true), heads: headsSql(l), lease: leaseSql(l) };
 }
 
 type Statements = ReturnType<typeof claimStatements>;
 
-/** A first scan's row carries the per-key shortcut's count (sql.ts `firstScanSql`). */
-type ScannedRow = MessageRow & { pending_below?: number };
+/** A first scan's keyed row carries the per-key shortcut's figures (sql.ts `firstScanSql`): count and newest position. */
+type ScannedRow = MessageRow & { pending_head?: readonly (string | number)[] | null };
 
 interface Scanned extends OrderCandidate<string> {
   readonly row: ScannedRow;
@@ -35,24 +35,10 @@ export interface ClaimedRows {
  * not go before their blocker anyway.
  */
 export async function claimRows(tx: PgQueryable, sql: Statements, limit: number, lease: LeaseStamp | null): Promise<ClaimedRows> {
-  if (lease) {
-    // The common case in one statement; the general path only when the per-key rule must drop rows.
-    const fast = await leaseInOneStatement(tx, sql, limit, lease);
-    if (fast) return fast;
-  }
   const { kept, hasMore } = await claimInKeyOrder(scanner(tx, sql), limit);
   const rows = kept.map((k) => k.row);
   if (lease && rows.length > 0) await tx.query(sql.lease, [lease.token, lease.ms, rows.map((r) => String(r.position))]);
   return { rows, hasMore };
-}
-
-/** The lease claim of `leaseClaimSql`, or undefined when the rule found a missing row and nothing was stamped. */
-async function leaseInOneStatement(tx: PgQueryable, sql: Statements, limit: number, lease: LeaseStamp): Promise<ClaimedRows | undefined> {
-  const { rows } = await tx.query(sql.leaseClaim, [limit, lease.token, lease.ms]);
-  const verdict = rows[0] as { ok: boolean; scanned: number } | undefined;
-  if (!verdict || verdict.scanned === 0) return { rows: [], hasMore: false };
-  if (!verdict.ok) return undefined;
-  return { rows: rows as MessageRow[], hasMore: verdict.scanned >= limit };
 }
 
 function scanner(tx: PgQueryable, sql: Statements): KeyOrderScanner<string, Scanned> {
@@ -73,10 +59,10 @@ function scanner(tx: PgQueryable, sql: Statements): KeyOrderScanner<string, Scan
       return heads;
     },
     async noneMissing(rows) {
-      // Rows come in position order: every pending row up to the newest keyed one must be here.
-      // The first scan counted them in its own statement.
-      const upTo = rows.findLastIndex((r) => r.key !== null);
-      return rows[0]?.row.pending_below === upTo + 1;
+      // The scan holds the oldest pending rows themselves: as many, up to the same newest one.
+      // Rows come in position order, and the figures are on every keyed row alike.
+      const head = rows.find((r) => r.key !== null)?.row.pending_head;
+      return !!head && Number(head[0]) === rows.length && String(head[1]) === rows[rows.length - 1]!.position;
     },
   };
 }

@@ -28,60 +28,22 @@ function claimable(l: TableLayout, mode: ClaimMode): string {
 }
 
 /**
- * The per-key rule's shortcut, computed in the statement of a first scan of at most $1 rows:
- * the count of pending rows (whatever their state) up to the scan's newest keyed row, stopping
- * one past the batch. When it equals the scanned rows up to there, no older pending row is
- * missing (one relay, nothing delayed or failing in the way) and every row may go. It walks only
- * the batch's own index entries, and costs nothing on a batch without keys (its bound is NULL).
- * `scan` names the scanned rows, their position column `pos` and key column `k`.
- */
-function pendingBelow(l: TableLayout, scan: string, pos: string, k: string): string {
-  const { c, table } = l;
-  return `(SELECT count(*)::int FROM (
-    SELECT 1 FROM ${table} WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL
-      AND ${c.position} <= (SELECT max(${pos}) FROM ${scan} WHERE ${k} IS NOT NULL)
-    ORDER BY ${c.position} LIMIT $1 + 1
-  ) below)`;
-}
-
-/**
- * A claim's first scan (`scanSql`) with the shortcut's count on every row, as `pending_below`:
- * one round trip where the scan and the count took two.
+ * A claim's first scan (`scanSql`) with the per-key rule's shortcut on every keyed row, as
+ * `pending_head`: the number and the newest position of the oldest $1 pending rows (whatever
+ * their state: delayed, in backoff, held by another relay). When the scan holds exactly those
+ * rows, no pending row is missing and every row may go (one relay, nothing delayed or failing in
+ * the way). It is an InitPlan behind a CASE, which PostgreSQL runs only when a row has a key, so
+ * an unkeyed batch pays nothing for it, and a keyed one pays a walk of $1 index entries in the
+ * claim's own round trip instead of a second statement.
  */
 export function firstScanSql(l: TableLayout, mode: ClaimMode): string {
-  return `WITH scan AS MATERIALIZED (
-${scanSql(l, mode, false)}
-)
-SELECT scan.*, ${pendingBelow(l, 'scan', 'position', 'msg_key')} AS pending_below FROM scan ORDER BY position`;
-}
-
-/**
- * Lease mode's claim in one statement, for the common case: the first scan and the shortcut's
- * count and, when nothing is missing (or the batch has no key), the lease stamp of every scanned
- * row: token $2, valid for $3 ms. When the count finds a missing row it stamps nothing and
- * answers `ok` false: the claim then takes the general path (core/ordering.ts), which drops the
- * rows of blocked keys. It always answers at least one row; `scanned` 0: nothing was claimable.
- * The stamp commits without waiting for its WAL flush (`ASYNC_COMMIT`): a stamp lost in a crash
- * leaves its rows claimable again, and their late acknowledgement counts them as lost.
- */
-export function leaseClaimSql(l: TableLayout): string {
   const { c, table } = l;
-  // Every name outside the scan is qualified: a user's column may be called anything.
-  const keyedUpTo = `(SELECT max(txbox_pos) FROM scan WHERE txbox_key IS NOT NULL)`;
-  return `WITH scan AS MATERIALIZED (
-  SELECT ${c.position} AS txbox_pos, ${c.key} AS txbox_key FROM ${table}
-  WHERE ${claimable(l, 'lease')}
-  ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED
-), verdict AS (
-  SELECT count(*)::int AS scanned,
-    ${keyedUpTo} IS NULL OR ${pendingBelow(l, 'scan', 'txbox_pos', 'txbox_key')} = count(*) FILTER (WHERE txbox_pos <= ${keyedUpTo}) AS ok
-  FROM scan
-), stamped AS (
-  UPDATE ${table} t SET ${c.leaseToken} = $2::uuid, ${c.leaseUntil} = now() + ${ms('$3')}
-  FROM scan WHERE t.${c.position} = scan.txbox_pos AND (SELECT ok FROM verdict)
-  RETURNING ${epochMillis(l, messageColumns(l, 't'), 't.')}
-)
-SELECT verdict.ok, verdict.scanned, ${ASYNC_COMMIT} AS async_commit, stamped.* FROM verdict LEFT JOIN stamped ON true ORDER BY stamped.position`;
+  const head = `(SELECT ARRAY[count(*), max(h.p)] FROM (
+  SELECT ${c.position} AS p FROM ${table} WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL ORDER BY ${c.position} LIMIT $1
+) h)`;
+  return `SELECT ${epochMillis(l, messageColumns(l))}, CASE WHEN ${c.key} IS NOT NULL THEN ${head} END AS pending_head FROM ${table}
+WHERE ${claimable(l, mode)}
+ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED`;
 }
 
 /**
