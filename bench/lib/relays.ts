@@ -1,4 +1,5 @@
 import { createRelay, type ProduceFn, type Relay, type RelayEvent, type RelayEventListener } from '../../src/core/index.js';
+import { DEFAULT_BATCH_SIZE } from '../../src/core/relay-options.js';
 import type { ClaimMode } from '../../src/stores/postgres/index.js';
 import { waitUntil } from './log.js';
 import { makeStore, type BenchDatabase } from './pg.js';
@@ -12,7 +13,7 @@ export interface RelaySpec {
 }
 
 export const describeSpec = (s: RelaySpec) =>
-  `${s.relays} relay${s.relays > 1 ? 's' : ''}, batchSize ${s.batchSize ?? 'default (100)'}, concurrency ${s.concurrency ?? 1}, ${s.claimMode ?? 'lock'} claims`;
+  `${s.relays} relay${s.relays > 1 ? 's' : ''}, batchSize ${s.batchSize ?? `default (${DEFAULT_BATCH_SIZE})`}, concurrency ${s.concurrency ?? 1}, ${s.claimMode ?? 'lock'} claims`;
 
 export interface DrainRun {
   messages: number;

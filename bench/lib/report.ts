@@ -13,7 +13,7 @@ interface Tx {
 interface Results {
   write?: { variants: Record<string, Tx>; ratio: number | null; ratio_median: number | null };
   wake?: { modes: Record<string, Tx>; txbox_watch_vs_raw_notify: number | null; txbox_nudge_vs_raw_notify: number | null; raw_notify_vs_raw_poll: number | null };
-  drain?: { variants: Record<string, Rate & { setup: string }>; ratio: number | null; best_txbox: string; best_raw: string };
+  drain?: { variants: Record<string, Rate & { setup: string }>; ratio: number | null; best_txbox: string; best_raw: string; defaults_median: number | null; lease_vs_lock_median: number | null };
   claim?: { keyings: Record<string, { txbox_claim: { planning_ms: number; execution_ms: number }; raw_claim: { planning_ms: number; execution_ms: number }; txbox_msgs_per_s: number; raw_msgs_per_s: number }>; keyed_1000_vs_unkeyed: number | null; keyed_10_vs_unkeyed: number | null };
   latency?: Record<string, LatencySummary & { undelivered?: number }>;
   peers?: {
@@ -21,7 +21,7 @@ interface Results {
     peers: Record<string, { write: Tx; drain: Record<string, Rate & { time_boxed: boolean }>; latency: Record<string, LatencySummary & { undelivered: number }> }>;
     drain_lead: Record<string, number | null>;
   };
-  broker?: Record<string, { variants: Record<string, Rate & { setup: string }>; ratio: number | null } | { error: string }>;
+  broker?: Record<string, { variants: Record<string, Rate & { setup: string }>; ratio: number | null; defaults_median: number | null } | { error: string }>;
   sqlite?: OtherStore & { sqlite: string };
   mariadb?: OtherStore & { server: string };
   otel?: { drain: { ratio_median: number | null }; write: { ratio_median: number | null } };
@@ -59,6 +59,10 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     const b = r.broker?.[name];
     return b && 'ratio' in b ? b.ratio : null;
   };
+  const brokerDefaults = (name: string) => {
+    const b = r.broker?.[name];
+    return b && 'defaults_median' in b ? b.defaults_median : null;
+  };
   const paired = (x: unknown) => (x && typeof x === 'object' && 'ratio_median' in x ? ((x as { ratio_median: number | null }).ratio_median ?? null) : null);
   // Best of each variant over the rounds, divided by each other: one lucky run moves it.
   const ratiosBestOfRounds = {
@@ -75,6 +79,10 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     failures: paired((raw as { failures?: unknown }).failures),
     broker_rabbitmq: paired(r.broker?.rabbitmq),
     broker_nats: paired(r.broker?.nats),
+    drain_defaults: r.drain?.defaults_median ?? null,
+    drain_lease_vs_lock: r.drain?.lease_vs_lock_median ?? null,
+    broker_rabbitmq_defaults: brokerDefaults('rabbitmq'),
+    broker_nats_defaults: brokerDefaults('nats'),
     wake_watch_vs_raw_notify: r.wake?.txbox_watch_vs_raw_notify ?? null,
     wake_nudge_vs_raw_notify: r.wake?.txbox_nudge_vs_raw_notify ?? null,
     keyed_1000_vs_unkeyed: r.claim?.keyed_1000_vs_unkeyed ?? null,
@@ -94,6 +102,8 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
   const targets: Record<string, Target> = {
     write: atLeast(ratios.write, 0.95),
     drain: atLeast(ratios.drain, 0.8),
+    drain_defaults: atLeast(ratios.drain_defaults, 0.9, '>= 0.9 (relay at its defaults / the hand-written loop, one loop each)'),
+    drain_lease_vs_lock: atLeast(ratios.drain_lease_vs_lock, 0.8, '>= 0.8 (PostgreSQL lease claims / lock claims, batch 500)'),
     drain_vs_peers: atLeast(leads.length ? Math.min(...leads) : null, 3, '>= 3 (several times the best peer)'),
     latency_p99_push_ms: atMost(push.length ? Math.min(...push) : null, 2, '<= 2 ms (best push mode, 200 msgs/s)'),
     wake_write_cost: atLeast(
@@ -103,6 +113,9 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     ),
     broker_rabbitmq: atLeast(ratios.broker_rabbitmq, 0.8),
     broker_nats: atLeast(ratios.broker_nats, 0.8),
+    broker_rabbitmq_defaults: atLeast(ratios.broker_rabbitmq_defaults, 0.9, '>= 0.9 (relay and transport at their defaults / the hand-written confirmed-publish loop)'),
+    broker_nats_defaults: atLeast(ratios.broker_nats_defaults, 0.9, '>= 0.9 (relay and transport at their defaults / the hand-written confirmed-publish loop)'),
+    keyed_1000_vs_unkeyed: atLeast(ratios.keyed_1000_vs_unkeyed, 0.9, '>= 0.9 (1,000-key drain / unkeyed drain, per-key rule in place)'),
     write_sqlite: atLeast(ratios.write_sqlite, 0.95),
     drain_sqlite: atLeast(ratios.drain_sqlite, 0.8),
     write_mariadb: atLeast(ratios.write_mariadb, 0.95),

@@ -75,3 +75,13 @@ export async function relayDrainRate(store: OutboxStore, n: number, what: string
     await relay.stop();
   }
 }
+
+/**
+ * One variant against the best of others, within each round (they ran back to back), and the
+ * median of those ratios: e.g. the relay at its defaults against the best hand-written loop.
+ */
+export function variantPerRound<R>(runs: Record<string, R[]>, variant: string, against: readonly string[], score: (r: R) => number): { per_round: (number | null)[]; median: number | null } {
+  const perRound = runs[variant]!.map((r, round) => ratio(score(r), Math.max(...against.map((name) => score(runs[name]![round]!)))));
+  const valid = perRound.filter((x): x is number => x !== null);
+  return { per_round: perRound, median: valid.length ? median(valid) : null };
+}

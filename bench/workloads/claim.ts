@@ -1,4 +1,4 @@
-import { pendingUpToSql, scanSql } from '../../src/stores/postgres/sql.js';
+import { firstScanSql } from '../../src/stores/postgres/sql.js';
 import { resolveLayout } from '../../src/stores/shared/layout.js';
 import type { BenchConfig } from '../lib/args.js';
 import { progress } from '../lib/log.js';
@@ -17,21 +17,19 @@ interface PlanTimes {
 
 export interface ClaimCostResult {
   messages: number;
-  keyings: Record<string, { keys: number; txbox_claim: PlanTimes; raw_claim: PlanTimes; txbox_msgs_per_s: number; raw_msgs_per_s: number }>;
-  /** txbox drain with keys / without, same run: the price of the per-key order rule. */
+  keyings: Record<string, { keys: number; txbox_claim: PlanTimes; raw_claim: PlanTimes; txbox_msgs_per_s: number; raw_msgs_per_s: number; txbox_runs_msgs_per_s: number[]; raw_runs_msgs_per_s: number[] }>;
+  /** txbox drain with keys / without, within each round (back to back), and the median: the price of the per-key order rule. */
   keyed_1000_vs_unkeyed: number | null;
   keyed_10_vs_unkeyed: number | null;
+  keyed_1000_per_round: (number | null)[];
+  keyed_10_per_round: (number | null)[];
   pg_stat_statements: string;
 }
 
 type Statement = { sql: string; values: unknown[] };
 
-/**
- * EXPLAIN ANALYZE of one claim of 500, in a transaction rolled back so nothing stays locked. The
- * claim is one statement, or two when `then` adds one after it (txbox's per-key rule, which
- * needs the claimed rows): their times are added up.
- */
-async function explain(db: BenchDatabase, first: Statement, then?: (rows: Record<string, unknown>[]) => Statement | undefined): Promise<PlanTimes> {
+/** EXPLAIN ANALYZE of one claim of 500, in a transaction rolled back so nothing stays locked. */
+async function explain(db: BenchDatabase, first: Statement): Promise<PlanTimes> {
   const pool = db.pool(1);
   const client = await pool.connect();
   const planning: number[] = [];
@@ -44,13 +42,7 @@ async function explain(db: BenchDatabase, first: Statement, then?: (rows: Record
   try {
     for (let i = 0; i < 7; i++) {
       await client.query('BEGIN');
-      let [plan, exec] = await times(first);
-      const second = then?.((await client.query(first.sql, first.values)).rows);
-      if (second) {
-        const [p2, e2] = await times(second);
-        plan += p2;
-        exec += e2;
-      }
+      const [plan, exec] = await times(first);
       await client.query('ROLLBACK');
       if (i < 2) continue; // warm-up
       planning.push(plan);
@@ -61,16 +53,6 @@ async function explain(db: BenchDatabase, first: Statement, then?: (rows: Record
     await db.close(pool);
   }
   return { planning_ms: Math.round(median(planning) * 1000) / 1000, execution_ms: Math.round(median(execution) * 1000) / 1000 };
-}
-
-/**
- * txbox's second claim step for these rows, as key-order.ts runs it: the count of pending rows
- * up to the newest keyed one (the lookup of blocking rows after it runs only when another relay,
- * a delay or a retry leaves a hole, which a single-relay drain never does).
- */
-function keyOrderStatement(sql: string, rows: Record<string, unknown>[]): Statement | undefined {
-  const upTo = rows.findLastIndex((r) => r.msg_key !== null);
-  return upTo < 0 ? undefined : { sql, values: [String(rows[upTo]!.position), upTo + 2] };
 }
 
 /**
@@ -85,26 +67,43 @@ export async function runClaimCost(db: BenchDatabase, cfg: BenchConfig): Promise
   const keyings: ClaimCostResult['keyings'] = {};
   for (const [name, keys] of Object.entries(KEYINGS)) {
     await bulkLoad(admin, TABLE, n, keys);
-    const txboxClaim = await explain(db, { sql: scanSql(layout, 'lock', false), values: [500] }, (rows) => keyOrderStatement(pendingUpToSql(layout), rows));
+    // The first scan carries the per-key rule's count; the lookup of blocking rows after it runs
+    // only when another relay, a delay or a retry leaves a hole, which a single-relay drain never does.
+    const txboxClaim = await explain(db, { sql: firstScanSql(layout, 'lock'), values: [500] });
     const rawClaim = await explain(db, { sql: rawClaimSql(TABLE), values: [500] });
-    let txbox = 0;
-    let raw = 0;
-    for (let round = 0; round < cfg.rounds; round++) {
-      await bulkLoad(admin, TABLE, n, keys);
-      txbox = Math.max(txbox, (await drainWithRelays(db, TABLE, n, { relays: 1, batchSize: 500 })).msgs_per_s);
-      await bulkLoad(admin, TABLE, n, keys);
-      raw = Math.max(raw, (await rawDrain(db, TABLE, n, 1)).msgs_per_s);
-    }
-    keyings[name] = { keys, txbox_claim: txboxClaim, raw_claim: rawClaim, txbox_msgs_per_s: txbox, raw_msgs_per_s: raw };
-    progress(`claim ${name}: txbox claim ${txboxClaim.planning_ms}+${txboxClaim.execution_ms} ms (plan+exec), raw ${rawClaim.planning_ms}+${rawClaim.execution_ms} ms; drain txbox ${txbox} msgs/s, raw ${raw} msgs/s`);
+    keyings[name] = { keys, txbox_claim: txboxClaim, raw_claim: rawClaim, txbox_msgs_per_s: 0, raw_msgs_per_s: 0, txbox_runs_msgs_per_s: [], raw_runs_msgs_per_s: [] };
   }
+  // Every keying runs in every round, back to back, so load from elsewhere lands on all alike.
+  const keyedPerRound: Record<string, (number | null)[]> = { keys_1000: [], keys_10: [] };
+  for (let round = 0; round < cfg.rounds; round++) {
+    for (const [name, keys] of Object.entries(KEYINGS)) {
+      const k = keyings[name]!;
+      await bulkLoad(admin, TABLE, n, keys);
+      k.txbox_runs_msgs_per_s.push((await drainWithRelays(db, TABLE, n, { relays: 1, batchSize: 500 })).msgs_per_s);
+      await bulkLoad(admin, TABLE, n, keys);
+      k.raw_runs_msgs_per_s.push((await rawDrain(db, TABLE, n, 1)).msgs_per_s);
+      progress(`claim ${name} round ${round + 1}: drain txbox ${k.txbox_runs_msgs_per_s.at(-1)} msgs/s, raw ${k.raw_runs_msgs_per_s.at(-1)} msgs/s`);
+    }
+    for (const name of Object.keys(keyedPerRound)) keyedPerRound[name]!.push(ratio(keyings[name]!.txbox_runs_msgs_per_s[round], keyings.unkeyed!.txbox_runs_msgs_per_s[round]));
+  }
+  for (const [name, k] of Object.entries(keyings)) {
+    k.txbox_msgs_per_s = Math.max(...k.txbox_runs_msgs_per_s);
+    k.raw_msgs_per_s = Math.max(...k.raw_runs_msgs_per_s);
+    progress(`claim ${name}: txbox claim ${k.txbox_claim.planning_ms}+${k.txbox_claim.execution_ms} ms (plan+exec), raw ${k.raw_claim.planning_ms}+${k.raw_claim.execution_ms} ms; best drain txbox ${k.txbox_msgs_per_s} msgs/s, raw ${k.raw_msgs_per_s} msgs/s`);
+  }
+  const medianOf = (xs: (number | null)[]) => {
+    const valid = xs.filter((x): x is number => x !== null);
+    return valid.length ? median(valid) : null;
+  };
   const pss = (await admin.query(`SELECT current_setting('shared_preload_libraries') AS libs`)).rows[0].libs as string;
   await db.close(admin);
   return {
     messages: n,
     keyings,
-    keyed_1000_vs_unkeyed: ratio(keyings.keys_1000!.txbox_msgs_per_s, keyings.unkeyed!.txbox_msgs_per_s),
-    keyed_10_vs_unkeyed: ratio(keyings.keys_10!.txbox_msgs_per_s, keyings.unkeyed!.txbox_msgs_per_s),
+    keyed_1000_vs_unkeyed: medianOf(keyedPerRound.keys_1000!),
+    keyed_10_vs_unkeyed: medianOf(keyedPerRound.keys_10!),
+    keyed_1000_per_round: keyedPerRound.keys_1000!,
+    keyed_10_per_round: keyedPerRound.keys_10!,
     pg_stat_statements: pss.includes('pg_stat_statements') ? 'loaded' : 'not loaded on this server (shared_preload_libraries is empty); EXPLAIN ANALYZE used instead',
   };
 }

@@ -3,7 +3,7 @@ import { progress } from '../lib/log.js';
 import { bulkLoad, countRows, makeStore, type BenchDatabase } from '../lib/pg.js';
 import { rawDrain } from '../lib/raw.js';
 import { describeSpec, drainWithRelays, type DrainRun, type RelaySpec } from '../lib/relays.js';
-import { inRounds } from '../lib/rounds.js';
+import { inRounds, variantPerRound } from '../lib/rounds.js';
 import { best, ratio } from '../lib/stats.js';
 
 const TABLE = 'drain_outbox';
@@ -31,6 +31,12 @@ export interface DrainResult {
   ratio_median: number | null;
   /** One txbox relay with one claim loop (batch 500) / one hand-written loop (batch 500). */
   ratio_single_loop: number | null;
+  /** The relay at its defaults (one claim loop) / the hand-written loop (one loop, batch 500), per round, and their median. */
+  defaults_per_round: (number | null)[];
+  defaults_median: number | null;
+  /** Lease claims / lock claims (one relay, batch 500 each), per round, and their median. */
+  lease_vs_lock_per_round: (number | null)[];
+  lease_vs_lock_median: number | null;
 }
 
 /** Workload 2: a backlog of pending messages drained by a no-op producer. */
@@ -63,6 +69,8 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     { txbox: 'txbox_', raw: 'raw_' },
   );
   await db.close(admin);
+  const defaults = variantPerRound(runs, 'txbox_default', ['raw_1'], (r) => r.msgs_per_s);
+  const leaseVsLock = variantPerRound(runs, 'txbox_b500_lease', ['txbox_b500'], (r) => r.msgs_per_s);
   const out: DrainResult['variants'] = {};
   for (const name of names) {
     out[name] = { ...best(runs[name]!, (r) => r.msgs_per_s), setup: variants[name]!.setup, runs_msgs_per_s: runs[name]!.map((r) => r.msgs_per_s) };
@@ -80,5 +88,9 @@ export async function runDrain(db: BenchDatabase, cfg: BenchConfig): Promise<Dra
     ratio_vs_async_raw: ratio(out[bestTxbox]!.msgs_per_s, out.rawasync_1!.msgs_per_s),
     ratio_per_round,
     ratio_median,
+    defaults_per_round: defaults.per_round,
+    defaults_median: defaults.median,
+    lease_vs_lock_per_round: leaseVsLock.per_round,
+    lease_vs_lock_median: leaseVsLock.median,
   };
 }

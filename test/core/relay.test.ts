@@ -317,6 +317,13 @@ describe('relay on the memory store', () => {
     await relay.stop();
   });
 
+  it('claims batches of 500 at its defaults, so a backlog drains at the pace of a hand-written loop', async () => {
+    const { relay, write } = setup();
+    await write(Array.from({ length: 600 }, (_, n) => ({ topic: 't', payload: n })));
+    assert.equal((await relay.runOnce())?.delivered, 500);
+    assert.equal((await relay.runOnce())?.delivered, 100);
+  });
+
   it('rejects bad options with the option name', () => {
     const store = createMemoryStore();
     assert.throws(() => createRelay({ store, producer: () => {}, batchSize: 0 }), { code: 'INVALID_OPTION', field: 'batchSize' });

@@ -233,6 +233,34 @@ describe('mysql store: claiming', () => {
     assert.equal(await t.count(), 0);
   });
 
+  it('claims and settles a lock-mode batch in five round trips, and hands the connection back with its session as it was', async () => {
+    for (const autocommit of [1, 0]) {
+      const t = await setup();
+      await t.send([{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]);
+      const url = new URL(MYSQL_URL);
+      url.pathname = `/${t.database}`;
+      const one = mysql.createPool({ uri: url.toString(), connectionLimit: 1 });
+      pools.push(one);
+      one.on('connection', (conn) => void conn.query(`SET SESSION autocommit = ${autocommit}, SESSION wait_timeout = 777`));
+      const statements: string[] = [];
+      const counting: MysqlPoolLike = {
+        query: (sql, values) => one.query(sql, values),
+        getConnection: async () => {
+          const conn = await one.getConnection();
+          return { query: (sql, values) => (statements.push(sql), conn.query(sql, values)), release: () => conn.release(), destroy: () => conn.destroy() };
+        },
+      };
+      const store = createMysqlStore({ pool: counting, claimMode: 'lock' });
+      const batch = (await store.claim({ limit: 10 }))!;
+      assert.equal(batch.messages.length, 2);
+      await store.settle(batch, delivered(batch.messages));
+      assert.equal(statements.length, 5, `session, isolation, claim, acknowledgement, commit and restore: ${statements.join(' | ')}`);
+      assert.equal(await t.count(), 0, 'committed: another connection sees the rows gone');
+      const [session] = await one.query<mysql.RowDataPacket[]>('SELECT @@SESSION.autocommit AS autocommit, @@SESSION.wait_timeout AS wait_timeout');
+      assert.deepEqual({ ...session[0] }, { autocommit, wait_timeout: 777 }, 'the session as the pool had it');
+    }
+  });
+
   it('never acknowledges another message that reuses a position', async () => {
     const t = await setup({ claimTimeoutMs: 400 });
     await t.send([{ topic: 't', payload: 1 }, { topic: 't', payload: 2 }]);

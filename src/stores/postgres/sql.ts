@@ -10,31 +10,41 @@ export const ms = (param: string) => `(${param}::double precision * interval '1 
 /**
  * A claim's scan: the oldest claimable rows ($1 at most), read whole and locked until the claim's
  * transaction ends, skipping rows another claim holds. Lease mode also skips rows whose lease is
- * alive. The first scan is as plain as a hand-written claim; a later scan of the same claim
- * (`next`) reads on past position $2 and leaves out the keys in $3, which the per-key rule found
- * blocked (core/ordering.ts), so a blocked key's backlog cannot fill the batch.
+ * alive. A later scan of the same claim (`next`) reads on past position $2 and leaves out the
+ * keys in $3, which the per-key rule found blocked (core/ordering.ts), so a blocked key's backlog
+ * cannot fill the batch.
  */
 export function scanSql(l: TableLayout, mode: ClaimMode, next: boolean): string {
   const { c, table } = l;
-  const leaseFree = mode === 'lease' ? ` AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())` : '';
   const further = next ? ` AND ${c.position} > $2::bigint AND (${c.key} IS NULL OR ${c.key} <> ALL($3::text[]))` : '';
   return `SELECT ${epochMillis(l, messageColumns(l))} FROM ${table}
-WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.availableAt} <= now()${leaseFree}${further}
+WHERE ${claimable(l, mode)}${further}
 ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED`;
 }
 
+function claimable(l: TableLayout, mode: ClaimMode): string {
+  const { c } = l;
+  const leaseFree = mode === 'lease' ? ` AND (${c.leaseUntil} IS NULL OR ${c.leaseUntil} <= now())` : '';
+  return `${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.availableAt} <= now()${leaseFree}`;
+}
+
 /**
- * The rule's shortcut for a first scan holding keyed rows: counts the pending rows up to position
- * $1 (the scan's newest keyed row), stopping at $2. When that count is the number of scanned rows
- * up to $1, no older pending row is missing (one relay, nothing delayed or failing in the way)
- * and every row may go; the count walks only the scan's own index entries.
+ * A claim's first scan (`scanSql`) with the per-key rule's shortcut on every keyed row, as
+ * `pending_head`: the number and the newest position of the oldest $1 pending rows (whatever
+ * their state: delayed, in backoff, held by another relay). When the scan holds exactly those
+ * rows, no pending row is missing and every row may go (one relay, nothing delayed or failing in
+ * the way). It is an InitPlan behind a CASE, which PostgreSQL runs only when a row has a key, so
+ * an unkeyed batch pays nothing for it, and a keyed one pays a walk of $1 index entries in the
+ * claim's own round trip instead of a second statement.
  */
-export function pendingUpToSql(l: TableLayout): string {
+export function firstScanSql(l: TableLayout, mode: ClaimMode): string {
   const { c, table } = l;
-  return `SELECT count(*)::int AS n FROM (
-  SELECT 1 FROM ${table} WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL AND ${c.position} <= $1::bigint
-  ORDER BY ${c.position} LIMIT $2
-) below`;
+  const head = `(SELECT ARRAY[count(*), max(h.p)] FROM (
+  SELECT ${c.position} AS p FROM ${table} WHERE ${c.processedAt} IS NULL AND ${c.deadAt} IS NULL ORDER BY ${c.position} LIMIT $1
+) h)`;
+  return `SELECT ${epochMillis(l, messageColumns(l))}, CASE WHEN ${c.key} IS NOT NULL THEN ${head} END AS pending_head FROM ${table}
+WHERE ${claimable(l, mode)}
+ORDER BY ${c.position} LIMIT $1 FOR UPDATE SKIP LOCKED`;
 }
 
 /**
@@ -59,17 +69,26 @@ export function leaseSql(l: TableLayout): string {
 }
 
 /**
+ * The acknowledgement (or lease stamp) commits without waiting for its WAL flush, even as a
+ * statement of its own outside any transaction block: a setting local to the transaction, the
+ * statement's own, read when it commits. A server crash can then lose only the newest of these
+ * writes (the WAL is written in order); their messages are delivered again, which at-least-once
+ * allows. Writers' commits stay synchronous.
+ */
+export const ASYNC_COMMIT = `(SELECT set_config('synchronous_commit', 'off', true))`;
+
+/**
  * Claims return their timestamps as epoch milliseconds: the same Date once converted (both ways
  * truncate to the millisecond), without parsing timestamp text for every row of every batch.
  * The arithmetic is float8, several times cheaper than extract()'s numeric: rounding to whole
  * microseconds first makes it exact (a float8 epoch is off by far less than half a microsecond).
  */
-function epochMillis(l: TableLayout, columns: string): string {
+function epochMillis(l: TableLayout, columns: string, prefix = ''): string {
   const { c } = l;
-  const millis = (column: string) => `floor(round(date_part('epoch', ${column}) * 1000000) / 1000)`;
+  const millis = (column: string) => `floor(round(date_part('epoch', ${prefix}${column}) * 1000000) / 1000)`;
   return columns
-    .replace(`${c.createdAt} AS created_at`, `${millis(c.createdAt)} AS created_at`)
-    .replace(`${c.availableAt} AS available_at`, `${millis(c.availableAt)} AS available_at`);
+    .replace(`${prefix}${c.createdAt} AS created_at`, `${millis(c.createdAt)} AS created_at`)
+    .replace(`${prefix}${c.availableAt} AS available_at`, `${millis(c.availableAt)} AS available_at`);
 }
 
 /**
@@ -109,7 +128,7 @@ failed AS (
 released AS (
   UPDATE ${table} SET ${clearLease} WHERE ${c.position} = ANY($6::bigint[]) AND ${owned('')} RETURNING 1
 )
-SELECT (SELECT count(*) FROM done)::int + (SELECT count(*) FROM failed)::int + (SELECT count(*) FROM released)::int AS touched`;
+SELECT (SELECT count(*) FROM done)::int + (SELECT count(*) FROM failed)::int + (SELECT count(*) FROM released)::int AS touched, ${ASYNC_COMMIT} AS async_commit`;
 }
 
 /**
@@ -124,7 +143,7 @@ export function settleDeliveredSql(l: TableLayout, markProcessed: boolean, mode:
   const done = markProcessed
     ? `UPDATE ${table} SET ${c.processedAt} = now(), ${c.leaseToken} = NULL, ${c.leaseUntil} = NULL WHERE ${where}`
     : `DELETE FROM ${table} WHERE ${where}`;
-  return mode === 'lease' ? `WITH done AS (${done} RETURNING 1) SELECT count(*)::int AS touched FROM done` : done;
+  return mode === 'lease' ? `WITH done AS (${done} RETURNING 1) SELECT (SELECT count(*)::int FROM done) AS touched, ${ASYNC_COMMIT} AS async_commit` : done;
 }
 
 export function cleanupSql(l: TableLayout): string {

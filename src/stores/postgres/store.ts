@@ -117,7 +117,8 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
     }
     const client = await checkOut();
     try {
-      await client.query(begin);
+      // The stamp need not wait for its WAL flush either (see ASYNC_COMMIT in sql.ts).
+      await client.query(`${begin}; SET LOCAL synchronous_commit = off`);
       const claimed = await claimRows(client, claimSql, limit, lease);
       await client.query('COMMIT');
       release(client);

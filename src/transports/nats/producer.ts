@@ -1,5 +1,5 @@
 import { rejectUnknownOptions } from '../../core/option-keys.js';
-import { checkObject, optionalFunction, PUBLISH_OPTION_KEYS, type PublishOptions, requiredFunction, resolvePublishOptions } from '../shared/options.js';
+import { BROKER_MAX_IN_FLIGHT, checkObject, optionalFunction, PUBLISH_OPTION_KEYS, type PublishOptions, requiredFunction, resolvePublishOptions } from '../shared/options.js';
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
@@ -40,7 +40,7 @@ export function createNatsProducer(options: NatsProducerOptions): NatsProducer {
   if (typeof js?.publish !== 'function') throw invalidOption('js', js, 'must be a JetStream client (jetstream(nc))');
   const newHeaders = requiredFunction<() => NatsHeadersLike>('headers', options.headers);
   const subjectOf = optionalFunction<(m: OutboxMessage) => string>('subject', options.subject) ?? ((m) => m.topic);
-  const plan: KeyedPlan = { ...resolvePublishOptions(options, 64), what: 'NATS JetStream' };
+  const plan: KeyedPlan = { ...resolvePublishOptions(options, BROKER_MAX_IN_FLIGHT), what: 'NATS JetStream' };
   const { connection } = options;
   if (connection !== undefined && (typeof connection?.status !== 'function' || typeof connection.isClosed !== 'function')) {
     throw invalidOption('connection', connection, 'must be a NATS connection');

@@ -1,5 +1,5 @@
 import { rejectUnknownOptions } from '../../core/option-keys.js';
-import { checkObject, optionalFunction, type PerMessage, perMessageString, PUBLISH_OPTION_KEYS, type PublishOptions, resolvePublishOptions } from '../shared/options.js';
+import { BROKER_MAX_IN_FLIGHT, checkObject, optionalFunction, type PerMessage, perMessageString, PUBLISH_OPTION_KEYS, type PublishOptions, resolvePublishOptions } from '../shared/options.js';
 import { invalidOption, PermanentFailure } from '../../core/errors.js';
 import type { OutboxMessage } from '../../core/message.js';
 import type { ProduceContext, ProduceResult } from '../../core/producer.js';
@@ -45,7 +45,7 @@ export function createRabbitMqProducer(options: RabbitMqProducerOptions): Rabbit
   const routingKey = optionalFunction<(m: OutboxMessage) => string>('routingKey', options.routingKey) ?? ((m) => m.topic);
   if (options.persistent !== undefined && typeof options.persistent !== 'boolean') throw invalidOption('persistent', options.persistent, 'must be a boolean');
   const persistent = options.persistent ?? true;
-  const plan: KeyedPlan = { ...resolvePublishOptions(options, 64), what: 'RabbitMQ' };
+  const plan: KeyedPlan = { ...resolvePublishOptions(options, BROKER_MAX_IN_FLIGHT), what: 'RabbitMQ' };
 
   const publishOne = (ch: ConfirmChannelLike, returns: Map<string, ReturnedMessageLike>, m: OutboxMessage) => {
     const target = mapMessage(m, exchange, routingKey);
