@@ -16,10 +16,13 @@ export interface PostgresJsQueryable {
  * postgres.js types an array parameter by its first element, so `[true]` goes out typed boolean,
  * not boolean[] (42846 cannot cast), and Dates likewise. Such arrays travel as an array literal,
  * typed by the statement's own cast (`$5::boolean[]`); others are typed by the server.
+ * A Date is sent as its ISO text, which the server reads as the timestamptz it is.
  */
 const typedByElement = (e: unknown) => typeof e === 'boolean' || typeof e === 'bigint' || e instanceof Date;
 const element = (e: unknown) => (e === null || e === undefined ? 'NULL' : typeof e === 'boolean' ? (e ? 't' : 'f') : e instanceof Date ? `"${e.toISOString()}"` : String(e));
 function plain(value: unknown): unknown {
+  // A Date goes as text too: Drizzle's postgres.js client turns the date serializers off.
+  if (value instanceof Date) return value.toISOString();
   return Array.isArray(value) && value.some(typedByElement) ? `{${value.map(element).join(',')}}` : value;
 }
 
