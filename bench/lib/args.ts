@@ -87,7 +87,7 @@ export function parseConfig(argv: readonly string[]): BenchConfig | undefined {
     only: only.size > 0 ? only : new Set(WORKLOADS),
     messages,
     writeTx: quick ? 300 : 15_000,
-    adapterTx: quick ? 100 : 3000,
+    adapterTx: quick ? 50 : 3000,
     writers: 8,
     rounds,
     shortRounds: quick ? rounds : rounds + 4,

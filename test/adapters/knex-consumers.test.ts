@@ -1,8 +1,13 @@
+import { after, describe, it } from 'node:test';
 import knex, { type Knex } from 'knex';
+import pgDriver from 'pg';
 import { fromKnex, fromKnexMysql, knexMysqlTransactions, knexTransactions, type KnexMysqlTransaction, type KnexPgTransaction } from '../../src/adapters/knex/index.js';
-import { PG_URL } from '../support/env.js';
+import { createConsumers, defineConsumer } from '../../src/consumers/index.js';
+import { createPostgresInbox, createPostgresStore } from '../../src/stores/postgres/index.js';
+import { eventually, PG_URL, uniqueName } from '../support/env.js';
 import { mysqlConsumerDatabases, pgConsumerDatabases } from './consumer-databases.js';
 import { adapterConsumersContract } from './consumers-contract.js';
+import { assertSectionTested } from './doc-snippets.js';
 
 const knexes: Knex[] = [];
 const pg = pgConsumerDatabases();
@@ -45,4 +50,42 @@ adapterConsumersContract<KnexMysqlTransaction>({
     for (const db of myKnexes) await db.destroy();
     await my.close();
   },
+});
+
+// The example of docs/adapters/knex.md (In-process consumers), run as written there.
+describe('docs/adapters/knex.md: in-process consumers', () => {
+  const pool = new pgDriver.Pool({ connectionString: PG_URL, max: 3 });
+  const schema = uniqueName('app');
+  after(async () => {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
+
+  it("writes a handler's rows in its Knex transaction, with its inbox row", async () => {
+    await pool.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".shipments (order_id text PRIMARY KEY, attempt int NOT NULL)`);
+    const db = knex({ client: 'pg', connection: PG_URL, searchPath: [schema] });
+    const store = createPostgresStore({ pool, schema });
+    const inbox = createPostgresInbox({ pool, schema });
+    for (const part of [store, inbox]) await part.migrate();
+
+    const ship = defineConsumer<KnexPgTransaction, { orderId: string }>({
+      name: 'ship',
+      topics: ['order.placed'],
+      handle: async ({ tx, payload, attempt }) => {
+        // tx.trx is the handler's Knex transaction: this row commits with the inbox row, or neither does.
+        await tx.trx('shipments').insert({ order_id: payload.orderId, attempt });
+      },
+    });
+    const bus = createConsumers({ store, inbox, consumers: [ship], transaction: knexTransactions(db, store) });
+    bus.start();
+
+    // Publish in a Knex transaction of your own, with the order it announces.
+    await db.transaction((trx) => bus.publish(fromKnex(trx), { topic: 'order.placed', payload: { orderId: 'o-1' } }));
+    bus.relay.nudge(); // handle it now, not at the next poll
+
+    await eventually(async () => (await pool.query(`SELECT 1 FROM "${schema}".shipments`)).rows.length === 1, 5000, 'the shipment');
+    await bus.stop();
+    await db.destroy();
+    assertSectionTested(new URL('../../docs/adapters/knex.md', import.meta.url), 'In-process consumers', new URL(import.meta.url));
+  });
 });

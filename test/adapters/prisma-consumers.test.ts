@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { fromPrisma, fromPrismaMysql, prismaMysqlTransactions, prismaTransactions, type PrismaMysqlTransaction, type PrismaPgTransaction } from '../../src/adapters/prisma/index.js';
 import { TxboxError } from '../../src/core/index.js';
 import { PrismaClient as MysqlPrismaClient } from '../fixtures/prisma/mysql/client/client.js';
 import { PrismaClient as PgPrismaClient } from '../fixtures/prisma/pg/client/client.js';
-import { PG_URL } from '../support/env.js';
+import pgDriver from 'pg';
+import { createConsumers, defineConsumer } from '../../src/consumers/index.js';
+import { createPostgresInbox, createPostgresStore } from '../../src/stores/postgres/index.js';
+import { eventually, PG_URL, uniqueName } from '../support/env.js';
 import { mysqlConsumerDatabases, pgConsumerDatabases } from './consumer-databases.js';
 import { adapterConsumersContract } from './consumers-contract.js';
 
@@ -70,5 +73,44 @@ adapterConsumersContract<PrismaMysqlTransaction<MysqlTx>>({
 describe('prismaTransactions', () => {
   it('refuses what is no PrismaClient', () => {
     assert.throws(() => prismaTransactions({} as never), (e: unknown) => e instanceof TxboxError && e.code === 'INVALID_ARGUMENT' && e.field === 'prisma');
+  });
+});
+
+// The example of docs/adapters/prisma.md (In-process consumers), run as written there.
+describe('docs/adapters/prisma.md: in-process consumers', () => {
+  const pool = new pgDriver.Pool({ connectionString: PG_URL, max: 3 });
+  const schema = uniqueName('app');
+  after(async () => {
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.end();
+  });
+
+  it("writes a handler's models in its interactive transaction, with its inbox row", async () => {
+    await pool.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".orders (id serial PRIMARY KEY, label text NOT NULL)`);
+    const prisma = new PgPrismaClient({ adapter: new PrismaPg({ connectionString: PG_URL }, { schema }) });
+    const store = createPostgresStore({ pool, schema });
+    const inbox = createPostgresInbox({ pool, schema });
+    for (const part of [store, inbox]) await part.migrate();
+
+    type Tx = Parameters<Parameters<typeof prisma.$transaction>[0]>[0];
+    const ship = defineConsumer<PrismaPgTransaction<Tx>, { label: string }>({
+      name: 'ship',
+      topics: ['order.placed'],
+      handle: async ({ tx, payload }) => {
+        // tx.prisma is the interactive transaction's client: this row commits with the inbox row, or neither does.
+        await tx.prisma.order.create({ data: { label: `shipped: ${payload.label}` } });
+      },
+    });
+    // Prisma ends an interactive transaction after 5 s by default: give it the consumers' timeoutMs (10 s).
+    const bus = createConsumers({ store, inbox, consumers: [ship], transaction: prismaTransactions(prisma, store, { timeout: 10_000 }) });
+    bus.start();
+
+    // Publish in an interactive transaction of your own, with the order it announces.
+    await prisma.$transaction((tx) => bus.publish(fromPrisma(tx), { topic: 'order.placed', payload: { label: 'two books' } }));
+    bus.relay.nudge(); // handle it now, not at the next poll
+
+    await eventually(async () => (await prisma.order.count()) === 1, 5000, 'the shipped order');
+    await bus.stop();
+    await prisma.$disconnect();
   });
 });
