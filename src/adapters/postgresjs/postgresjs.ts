@@ -9,7 +9,7 @@ export type PostgresJsTransaction = postgres.TransactionSql<any>;
 /** The one postgres.js method txbox calls: its statements carry their own `$n` parameters. */
 export interface PostgresJsQueryable {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  unsafe(query: string, parameters?: any[]): PromiseLike<any>;
+  unsafe(query: string, parameters?: any[], options?: { prepare?: boolean }): PromiseLike<any>;
 }
 
 /**
@@ -29,7 +29,10 @@ function plain(value: unknown): unknown {
 /** Runs txbox's SQL on a postgres.js connection (`sql`, a reserved connection or a transaction). */
 export function postgresJsQuery(sql: PostgresJsQueryable): PgQueryable['query'] {
   return async (text, values) => {
-    const rows = await sql.unsafe(text, values?.map(plain));
+    // Prepared (and kept per connection, as postgres.js does for its tagged templates): an
+    // unprepared statement with parameters costs a round trip of its own to describe them first.
+    // A postgres() made with `prepare: false` (a transaction pooler) still prepares nothing.
+    const rows = await sql.unsafe(text, values?.map(plain), { prepare: true });
     return { rows };
   };
 }
