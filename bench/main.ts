@@ -3,6 +3,7 @@ import { HELP, parseConfig, UsageError, type BenchConfig, type Workload } from '
 import { elapsedSeconds, progress } from './lib/log.js';
 import { createBenchDatabase, type BenchDatabase } from './lib/pg.js';
 import { buildReport, renderTable } from './lib/report.js';
+import { runAdapters } from './workloads/adapters.js';
 import { runBroker } from './workloads/broker.js';
 import { runClaimCost } from './workloads/claim.js';
 import { runDrain } from './workloads/drain.js';
@@ -21,6 +22,7 @@ type Runner = (db: BenchDatabase, cfg: BenchConfig) => Promise<unknown>;
 /** The workloads in the order they run; the scale curve, which loads a million rows, comes last. */
 const RUNNERS: [Workload, Runner][] = [
   ['write', runWrite],
+  ['adapters', runAdapters],
   ['wake', runWakeCost],
   ['drain', runDrain],
   ['failures', runFailures],

@@ -43,6 +43,10 @@ describe('benchmark script', () => {
       }
     }
     assert.ok(isPositive(report.write?.variants?.txbox_send?.tx_per_s), 'write.variants.txbox_send.tx_per_s');
+    for (const stack of ['kysely', 'knex', 'drizzle', 'postgresjs', 'typeorm', 'mikro-orm', 'prisma']) {
+      assert.ok(isPositive(report.ratios?.[`write_adapter_${stack}`]), `ratios.write_adapter_${stack} (send() through the adapter / the ORM's hand-written INSERT)`);
+      assert.equal(typeof report.targets?.[`write_adapter_${stack}`]?.met, 'boolean', `targets.write_adapter_${stack} is judged`);
+    }
     assert.ok(isPositive(report.drain?.variants?.raw_1?.msgs_per_s), 'drain.variants.raw_1.msgs_per_s');
     for (const peer of ['pg-boss', 'graphile-worker', 'pg-transactional-outbox']) {
       assert.ok(isPositive(report.peers?.peers?.[peer]?.write?.tx_per_s), `peers.${peer}.write.tx_per_s`);

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 
-export const WORKLOADS = ['write', 'wake', 'drain', 'failures', 'claim', 'latency', 'broker', 'peers', 'sqlite', 'mariadb', 'otel', 'scale'] as const;
+export const WORKLOADS = ['write', 'adapters', 'wake', 'drain', 'failures', 'claim', 'latency', 'broker', 'peers', 'sqlite', 'mariadb', 'otel', 'scale'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 
 /** Every size and duration of one run, resolved from the command line. */
@@ -12,6 +12,8 @@ export interface BenchConfig {
   messages: number;
   /** Business transactions per write variant. */
   writeTx: number;
+  /** Business transactions per variant, stack and round of the adapters workload. */
+  adapterTx: number;
   /** Concurrent writer connections. */
   writers: number;
   /** Repetitions of the throughput workloads; the best of them is reported. */
@@ -39,7 +41,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --quick            tiny sizes, for a smoke test (about a minute)
   --only <name>      run only this workload (repeatable): ${WORKLOADS.join(', ')}
   --messages <n>     pending messages per drain (default 20000, quick 2000)
-  --rounds <n>       repetitions of each throughput workload (default 3, quick 1; write, drain and broker run 4 more)
+  --rounds <n>       repetitions of each throughput workload (default 3, quick 1; write, adapters, drain and broker run 4 more)
   --help             this text
 `;
 
@@ -85,6 +87,7 @@ export function parseConfig(argv: readonly string[]): BenchConfig | undefined {
     only: only.size > 0 ? only : new Set(WORKLOADS),
     messages,
     writeTx: quick ? 300 : 15_000,
+    adapterTx: quick ? 50 : 3000,
     writers: 8,
     rounds,
     shortRounds: quick ? rounds : rounds + 4,

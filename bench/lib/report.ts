@@ -11,6 +11,7 @@ interface Tx {
   latency: LatencySummary;
 }
 interface Results {
+  adapters?: Record<string, { variants: Record<string, Tx>; ratio: number | null; ratio_median: number | null }>;
   write?: { variants: Record<string, Tx>; ratio: number | null; ratio_median: number | null };
   wake?: { modes: Record<string, Tx>; txbox_watch_vs_raw_notify: number | null; txbox_nudge_vs_raw_notify: number | null; raw_notify_vs_raw_poll: number | null };
   drain?: { variants: Record<string, Rate & { setup: string }>; ratio: number | null; best_txbox: string; best_raw: string; defaults_median: number | null; lease_vs_lock_median: number | null };
@@ -67,13 +68,14 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
   // Best of each variant over the rounds, divided by each other: one lucky run moves it.
   const ratiosBestOfRounds = {
     write: r.write?.ratio ?? null,
+    ...Object.fromEntries(Object.entries(r.adapters ?? {}).map(([name, a]) => [`write_adapter_${name}`, a.ratio])),
     drain: r.drain?.ratio ?? null,
     broker_rabbitmq: brokerRatio('rabbitmq'),
     broker_nats: brokerRatio('nats'),
   };
   // The headline: within each round txbox and the hand-written loop run back to back, so a burst
   // of load from elsewhere hits both; the median of those per-round ratios.
-  const ratios = {
+  const ratios: Record<string, number | null> & Record<'write' | 'drain' | 'broker_rabbitmq' | 'broker_nats' | 'write_sqlite' | 'drain_sqlite' | 'write_mariadb' | 'drain_mariadb' | 'otel_drain' | 'otel_write', number | null> = {
     write: paired(r.write),
     drain: paired(r.drain),
     failures: paired((raw as { failures?: unknown }).failures),
@@ -92,6 +94,7 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     drain_mariadb: r.mariadb?.drain.ratio_median ?? null,
     otel_drain: r.otel?.drain.ratio_median ?? null,
     otel_write: r.otel?.write.ratio_median ?? null,
+    ...Object.fromEntries(Object.entries(r.adapters ?? {}).map(([name, a]) => [`write_adapter_${name}`, a.ratio_median])),
   };
   const latency: Record<string, unknown> = { ...(r.latency ?? {}) };
   for (const [peer, p] of Object.entries(r.peers?.peers ?? {})) {
@@ -122,6 +125,7 @@ export function buildReport(cfg: BenchConfig, raw: Record<string, unknown>, meta
     drain_mariadb: atLeast(ratios.drain_mariadb, 0.8),
     otel_drain: atLeast(ratios.otel_drain, 0.95, '>= 0.95 (instrumentation on / off)'),
     otel_write: atLeast(ratios.otel_write, 0.95, '>= 0.95 (instrumentation on / off)'),
+    ...Object.fromEntries(Object.keys(r.adapters ?? {}).map((name) => [`write_adapter_${name}`, atLeast(ratios[`write_adapter_${name}`], 0.95, ">= 0.95 (send() through the adapter / the same ORM's hand-written INSERT)")])),
     scale_linear: atMost(r.scale?.txbox_cost_growth, 1.5, '<= 1.5 (cost per message, largest backlog / smallest)'),
     scale_memory_flat: atMost(r.scale?.txbox_rss_growth_mb, 64, '<= 64 MB (relay peak RSS, largest backlog - smallest)'),
   };
@@ -152,6 +156,10 @@ export function renderTable(report: Report): string {
   out += '\n';
   if (r.write) {
     out += table('Write: one business transaction each, 8 connections', ['variant', 'tx/s', 'p50 ms', 'p99 ms'], Object.entries(r.write.variants).map(([k, v]) => [k, v.tx_per_s, v.latency.p50_ms, v.latency.p99_ms]));
+  }
+  if (r.adapters) {
+    const rows = Object.entries(r.adapters).map(([name, a]) => [name, a.variants.hand?.tx_per_s, a.variants.txbox?.tx_per_s, a.ratio_median]);
+    out += table(`Write through each ORM adapter: send() / the ORM's hand-written INSERT, ${meta.writers} connections`, ['stack', 'hand tx/s', 'send() tx/s', 'ratio'], rows);
   }
   if (r.wake) {
     out += table('Write cost of each wake-up (8 writers, consumer running)', ['mode', 'tx/s', 'p50 ms', 'p99 ms'], Object.entries(r.wake.modes).map(([k, v]) => [k, v.tx_per_s, v.latency.p50_ms, v.latency.p99_ms]));

@@ -21,16 +21,24 @@ import { CONSUMER_HEADER, fanOut, type Delivery, type PublishInput } from './pub
 import { publishDebounced, publishDebouncedSync } from './debounce.js';
 import { produceDeadlineMs } from './windows.js';
 
+/**
+ * What createConsumers takes. `Tx` is the handle each handler's `ctx.tx` is, and it is taken
+ * from where the transactions come from, nowhere else: the `transaction` runner (an adapter's:
+ * `kyselyTransactions(db, store)`...), or, with no runner, the handle the store's own
+ * `transaction(fn)` passes to `fn` (a `pg.PoolClient`, a better-sqlite3 `Database`...). The
+ * store, inbox, schedules and consumers must then accept that handle: a handler typed for
+ * another stack's transaction does not compile.
+ */
 export interface ConsumersOptions<Tx> {
   /** The outbox store the messages live in (createPostgresStore, createSqliteStore...). */
-  store: OutboxStore<Tx> & { transaction?: unknown };
+  store: OutboxStore<NoInfer<Tx>> & { transaction?: unknown };
   /** The inbox that makes each handler's effects happen once (createPostgresInbox, createSqliteInbox...). */
-  inbox: InboxStore<Tx>;
+  inbox: InboxStore<NoInfer<Tx>>;
   // Consumers differ in payload types; the definitions keep theirs.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  consumers: readonly ConsumerDefinition<Tx, any>[];
-  /** How handler transactions run. Default: the store's own `transaction` helper. */
-  transaction?: TransactionRunner<Tx>;
+  consumers: readonly ConsumerDefinition<NoInfer<Tx>, any>[];
+  /** How handler transactions run (`typeOrmTransactions(dataSource, store)`...). Default: the store's own `transaction` helper. */
+  transaction?: TransactionRunner<Tx> | undefined;
   /** Messages claimed at once. Default 20. */
   batchSize?: number;
   /** Claim loops. Default 2. */
@@ -38,7 +46,7 @@ export interface ConsumersOptions<Tx> {
   /** Sleep when nothing is due. Default 1000 ms. */
   pollIntervalMs?: number;
   /** Where recurring messages live (createPostgresSchedules, createSqliteSchedules...). */
-  schedules?: ScheduleStore<Tx>;
+  schedules?: ScheduleStore<NoInfer<Tx>>;
   /** How often due schedules are checked. Default 1000 ms. */
   scheduleIntervalMs?: number;
   onEvent?: RelayEventListener;
@@ -82,7 +90,15 @@ export interface Consumers<Tx> {
   readonly relay: Relay;
 }
 
-/** In-process consumers on the application's own database (AsyncMonolith mode), on the outbox relay. */
+/** A store whose `transaction(fn)` passes `Tx` to `fn` (a property, so the handle is checked strictly). */
+interface OwnTransactions<Tx> {
+  transaction: (fn: (tx: Tx) => never) => unknown;
+}
+
+/** In-process consumers on the application's own database (AsyncMonolith mode), on the outbox relay; handlers run in the transactions of `transaction`. */
+export function createConsumers<Tx>(options: ConsumersOptions<Tx> & { transaction: TransactionRunner<Tx> }): Consumers<Tx>;
+/** The same, with handlers in the store's own transactions: `ctx.tx` is what `store.transaction(fn)` passes to `fn`. */
+export function createConsumers<Tx>(options: ConsumersOptions<Tx> & { store: OwnTransactions<Tx>; transaction?: undefined }): Consumers<Tx>;
 export function createConsumers<Tx>(options: ConsumersOptions<Tx>): Consumers<Tx> {
   rejectUnknownOptions<ConsumersOptions<Tx>>(options, { store: true, inbox: true, consumers: true, transaction: true, batchSize: true, concurrency: true, pollIntervalMs: true, schedules: true, scheduleIntervalMs: true, onEvent: true, traceContext: true, instrument: true, logger: true, clock: true, random: true });
   const { store, consumers: definitions } = options ?? ({} as ConsumersOptions<Tx>);

@@ -28,7 +28,11 @@ export interface ConsumerDefinition<Tx = unknown, P = unknown> {
   /** Unique, stable name: it is stored with each message and keys the inbox. */
   name: string;
   topics: readonly string[];
-  handle(ctx: ConsumeContext<Tx, P>): Promise<void> | void;
+  /**
+   * A property, not a method, so its parameter is checked strictly: a handler written for one
+   * stack's transaction (a Kysely `Transaction`, a TypeORM manager) cannot be given another's.
+   */
+  handle: (ctx: ConsumeContext<Tx, P>) => Promise<void> | void;
   /** Handlers of this consumer running at once in this process. Default 1. */
   concurrency?: number;
   /** A handler running longer is abandoned and its message retried. Default 10 s; at most the store's claimTimeoutMs - 1 s. */

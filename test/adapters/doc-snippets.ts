@@ -33,3 +33,22 @@ export function assertSnippetsTested(page: URL, ...tests: URL[]): void {
     assert.ok(tested.some((t) => t.includes(lines(block))), `this block of ${page.pathname} is in none of ${tests.map((t) => t.pathname).join(', ')}:\n${block}`);
   }
 }
+
+/** The same for the ```ts blocks of one section of a page (from its `## heading` to the next). */
+export function assertSectionTested(page: URL, heading: string, ...tests: URL[]): void {
+  const doc = readFileSync(page, 'utf8');
+  const start = doc.indexOf(`\n## ${heading}\n`);
+  assert.ok(start >= 0, `${page.pathname} has a section "## ${heading}"`);
+  const end = doc.indexOf('\n## ', start + 1);
+  const section = doc.slice(start, end < 0 ? undefined : end);
+  const tested = tests.map((test) => {
+    let source = readFileSync(test, 'utf8');
+    for (const [from, to] of PACKAGE_NAMES) source = source.replace(from, to);
+    return lines(source);
+  });
+  const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  assert.ok(blocks.length > 0, `the section "${heading}" of ${page.pathname} has code blocks`);
+  for (const block of blocks) {
+    assert.ok(tested.some((t) => t.includes(lines(block))), `this block of ${page.pathname} (${heading}) is in none of ${tests.map((t) => t.pathname).join(', ')}:\n${block}`);
+  }
+}

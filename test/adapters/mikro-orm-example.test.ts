@@ -69,5 +69,5 @@ it('docs/adapters/mikro-orm.md: an order and its message commit together, the re
 
   assert.deepEqual(parsePayload(producer.messages[0]!), { id: 'o-1', total: 42 });
   assert.equal((await pool.query(`SELECT total FROM "${ordersTable}" WHERE id = 'o-1'`)).rows[0].total, 42, 'the entity was flushed in the same transaction');
-  assertSnippetsTested(new URL('../../docs/adapters/mikro-orm.md', import.meta.url), new URL(import.meta.url));
+  assertSnippetsTested(new URL('../../docs/adapters/mikro-orm.md', import.meta.url), new URL(import.meta.url), new URL('./mikro-orm-consumers.test.ts', import.meta.url));
 });

@@ -1,4 +1,7 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
 import postgres from 'postgres';
+import { createOutbox } from '../../src/core/index.js';
 import { fromPostgresJs, type PostgresJsTransaction } from '../../src/stores/postgresjs/index.js';
 import { PG_URL } from '../support/env.js';
 import { adapterContract } from './contract.js';
@@ -27,4 +30,32 @@ adapterContract({
     await sql.end();
     await stores.close();
   },
+});
+
+describe('postgres.js statements', () => {
+  const own = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  const unprepared = postgres(PG_URL, { max: 1, prepare: false, onnotice: () => {} });
+  const tables = postgresStores();
+  after(async () => {
+    await own.end();
+    await unprepared.end();
+    await tables.close();
+  });
+
+  // An unprepared statement with parameters is described by the server first, a round trip of
+  // its own: a send() would then cost two round trips where a tagged template costs one.
+  it("are prepared and kept on the connection, as postgres.js's own are, unless the instance says prepare: false", async () => {
+    const store = await tables.create('pgjs_prepared');
+    const outbox = createOutbox({ store });
+    const count = async (tx: PostgresJsTransaction) => (await tx`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement ILIKE 'INSERT INTO%'`)[0]!.n as number;
+    const sends = async (sql: postgres.Sql) =>
+      sql.begin(async (tx) => {
+        await outbox.send(fromPostgresJs(tx), { topic: 't', payload: 1 });
+        const first = await count(tx);
+        await outbox.send(fromPostgresJs(tx), { topic: 't', payload: 2 });
+        return [first, await count(tx)];
+      });
+    assert.deepEqual(await sends(own), [1, 1], 'prepared once, then reused');
+    assert.deepEqual(await sends(unprepared), [0, 0], 'nothing prepared when the instance says so');
+  });
 });

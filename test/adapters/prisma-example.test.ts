@@ -54,5 +54,5 @@ it('docs/adapters/prisma.md: an order and its message commit together in an inte
   await relay.stop();
 
   assert.deepEqual(parsePayload(producer.messages[0]!), { id: 1, label: 'two books' });
-  assertSnippetsTested(new URL('../../docs/adapters/prisma.md', import.meta.url), new URL(import.meta.url));
+  assertSnippetsTested(new URL('../../docs/adapters/prisma.md', import.meta.url), new URL(import.meta.url), new URL('./prisma-consumers.test.ts', import.meta.url));
 });

@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { DataSource, EntitySchema } from 'typeorm';
-import { fromTypeOrm, typeOrmTransactions, type TypeOrmPgTransaction } from '../../src/adapters/typeorm/index.js';
+import { fromTypeOrm, fromTypeOrmMysql, typeOrmMysqlTransactions, typeOrmTransactions, type TypeOrmMysqlTransaction, type TypeOrmPgTransaction } from '../../src/adapters/typeorm/index.js';
 import { createConsumers, defineConsumer } from '../../src/consumers/index.js';
 import { createPostgresInbox, createPostgresStore } from '../../src/stores/postgres/index.js';
 import { PG_URL, uniqueName } from '../support/env.js';
+import { mysqlConsumerDatabases, pgConsumerDatabases } from './consumer-databases.js';
+import { adapterConsumersContract } from './consumers-contract.js';
 
 interface Shipment {
   orderId: string;
@@ -60,4 +62,52 @@ describe('in-process consumers in TypeORM transactions (typeOrmTransactions)', (
     assert.equal(second?.delivered, 1);
     assert.deepEqual(await dataSource.getRepository(Shipments).find(), [{ orderId: 'o-1', attempt: 2 }]);
   });
+});
+
+// The consumer runner contract every stack passes, on both databases TypeORM supports here.
+const Shipment = new EntitySchema<{ orderId: string; attempt: number }>({
+  name: 'ContractShipment',
+  tableName: 'shipments',
+  columns: { orderId: { type: String, primary: true, name: 'order_id' }, attempt: { type: Number } },
+});
+const dataSources: DataSource[] = [];
+const pgDbs = pgConsumerDatabases();
+adapterConsumersContract<TypeOrmPgTransaction>({
+  name: 'TypeORM transactions on PostgreSQL (typeOrmTransactions)',
+  async create() {
+    const d = await pgDbs.create();
+    const ds = await new DataSource({ type: 'postgres', url: PG_URL, schema: d.schema, poolSize: 2, entities: [Shipment] }).initialize();
+    dataSources.push(ds);
+    return {
+      ...d,
+      transaction: typeOrmTransactions(ds, d.store),
+      publish: (bus, input) => ds.transaction((manager) => bus.publish(fromTypeOrm(manager), input)),
+      ship: async (tx, orderId, attempt) => void (await tx.manager.getRepository(Shipment).insert({ orderId, attempt })),
+    };
+  },
+  async close() {
+    for (const ds of dataSources.splice(0)) await ds.destroy();
+    await pgDbs.close();
+  },
+});
+
+const myDbs = mysqlConsumerDatabases();
+const myDataSources: DataSource[] = [];
+adapterConsumersContract<TypeOrmMysqlTransaction>({
+  name: 'TypeORM transactions on MariaDB (typeOrmMysqlTransactions)',
+  async create() {
+    const d = await myDbs.create();
+    const ds = await new DataSource({ type: 'mariadb', url: d.url, poolSize: 2, entities: [Shipment] }).initialize();
+    myDataSources.push(ds);
+    return {
+      ...d,
+      transaction: typeOrmMysqlTransactions(ds, d.store),
+      publish: (bus, input) => ds.transaction((manager) => bus.publish(fromTypeOrmMysql(manager), input)),
+      ship: async (tx, orderId, attempt) => void (await tx.manager.getRepository(Shipment).insert({ orderId, attempt })),
+    };
+  },
+  async close() {
+    for (const ds of myDataSources) await ds.destroy();
+    await myDbs.close();
+  },
 });

@@ -17,7 +17,15 @@ const busyWait = (ms: number) => {
   while (Date.now() < end);
 };
 
-export async function openConsumerCase(c: ConsumerCrashCase) {
+/** The opened case: its consumers, and how to publish to them and read their effects. */
+export interface OpenedConsumerCase {
+  consumers: { start(): void; stop(): Promise<void> };
+  publish(names: string[]): Promise<void>;
+  effects(): Promise<{ name: string; n: number }[]>;
+  close(): Promise<void>;
+}
+
+export async function openConsumerCase(c: ConsumerCrashCase): Promise<OpenedConsumerCase> {
   const topics = ['job'];
   if (c.kind === 'sqlite') {
     const db = new Database(c.file!);

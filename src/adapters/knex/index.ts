@@ -1,1 +1,2 @@
-export { fromKnex, fromKnexMysql } from './knex.js';
+export { fromKnex, fromKnexMysql, type KnexMysqlTransaction, type KnexPgTransaction } from './knex.js';
+export { knexMysqlTransactions, knexTransactions } from './consumers.js';

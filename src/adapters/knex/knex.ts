@@ -37,11 +37,22 @@ export function toKnexBindings(text: string, values: readonly unknown[] = []): {
   return { sql, bindings };
 }
 
+/** The handle `send()` takes on PostgreSQL, with the Knex transaction it came from (for a handler's own writes). */
+export interface KnexPgTransaction extends PgTransactionQuery {
+  readonly trx: Knex.Transaction;
+}
+
+/** The handle `send()` takes on MySQL or MariaDB, with the Knex transaction it came from. */
+export interface KnexMysqlTransaction extends MysqlTransactionQuery {
+  readonly trx: Knex.Transaction;
+}
+
 /** A Knex transaction on PostgreSQL (client `pg`) for `send()`. */
-export function fromKnex(trx: Knex.Transaction): PgTransactionQuery {
+export function fromKnex(trx: Knex.Transaction): KnexPgTransaction {
   checkTransaction(trx, 'postgresql');
   return {
     inTransaction: true,
+    trx,
     async query(text, values) {
       const { sql, bindings } = toKnexBindings(text, values);
       const result = await trx.raw(sql, bindings as Knex.RawBinding[]);
@@ -51,7 +62,7 @@ export function fromKnex(trx: Knex.Transaction): PgTransactionQuery {
 }
 
 /** A Knex transaction on MySQL or MariaDB (client `mysql2`) for `send()`: Knex answers raw queries the mysql2 way. */
-export function fromKnexMysql(trx: Knex.Transaction): MysqlTransactionQuery {
+export function fromKnexMysql(trx: Knex.Transaction): KnexMysqlTransaction {
   checkTransaction(trx, 'mysql');
-  return { inTransaction: true, query: async (sql, values = []) => (await trx.raw(sql, values as Knex.RawBinding[])) as [unknown, ...unknown[]] };
+  return { inTransaction: true, trx, query: async (sql, values = []) => (await trx.raw(sql, values as Knex.RawBinding[])) as [unknown, ...unknown[]] };
 }

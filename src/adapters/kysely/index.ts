@@ -1,1 +1,2 @@
-export { fromKysely, fromKyselyMysql, fromKyselySqlite } from './kysely.js';
+export { fromKysely, fromKyselyMysql, fromKyselySqlite, type KyselyMysqlTransaction, type KyselyPgTransaction } from './kysely.js';
+export { kyselyMysqlTransactions, kyselyTransactions } from './consumers.js';

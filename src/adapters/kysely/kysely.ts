@@ -4,13 +4,13 @@ import type { MysqlTransactionQuery } from '../../stores/mysql/driver.js';
 import type { PgTransactionQuery } from '../../stores/postgres/driver.js';
 import type { SqliteAsyncTransactionLike } from '../../stores/sqlite/driver.js';
 
-type Dialect = 'PostgreSQL' | 'MySQL' | 'SQLite';
+export type Dialect = 'PostgreSQL' | 'MySQL' | 'SQLite';
 const ADAPTERS: Record<string, Dialect> = { PostgresAdapter: 'PostgreSQL', MysqlAdapter: 'MySQL', SqliteAdapter: 'SQLite' };
 const FUNCTION: Record<Dialect, string> = { PostgreSQL: 'fromKysely', MySQL: 'fromKyselyMysql', SQLite: 'fromKyselySqlite' };
 
 /** Kysely's built-in dialect of `db` (subclasses count), or undefined for a third-party one. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function dialectOf(db: Kysely<any>): Dialect | undefined {
+export function dialectOf(db: Kysely<any>): Dialect | undefined {
   for (let p = Object.getPrototypeOf(db.getExecutor().adapter); p; p = Object.getPrototypeOf(p)) {
     const found = ADAPTERS[(p.constructor as { name?: string })?.name ?? ''];
     if (found) return found;
@@ -41,19 +41,28 @@ function executor(trx: Kysely<any>, want: Dialect) {
   };
 }
 
+/** The handle `send()` takes on PostgreSQL, with the Kysely transaction it came from (for a handler's own writes). */
+export interface KyselyPgTransaction<DB> extends PgTransactionQuery {
+  readonly trx: Transaction<DB>;
+}
+
+/** The handle `send()` takes on MySQL or MariaDB, with the Kysely transaction it came from. */
+export interface KyselyMysqlTransaction<DB> extends MysqlTransactionQuery {
+  readonly trx: Transaction<DB>;
+}
+
 /** A Kysely transaction on PostgreSQL (PostgresDialect, or a dialect built on its adapter) for `send()`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
-export function fromKysely(trx: Transaction<any>): PgTransactionQuery {
+export function fromKysely<DB>(trx: Transaction<DB>): KyselyPgTransaction<DB> {
   const run = executor(trx, 'PostgreSQL');
-  return { inTransaction: true, query: async (text, values) => ({ rows: (await run(text, values)).rows }) };
+  return { inTransaction: true, trx, query: async (text, values) => ({ rows: (await run(text, values)).rows }) };
 }
 
 /** A Kysely transaction on MySQL or MariaDB (MysqlDialect over mysql2) for `send()`. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any database schema
-export function fromKyselyMysql(trx: Transaction<any>): MysqlTransactionQuery {
+export function fromKyselyMysql<DB>(trx: Transaction<DB>): KyselyMysqlTransaction<DB> {
   const run = executor(trx, 'MySQL');
   return {
     inTransaction: true,
+    trx,
     async query(text, values) {
       const r = await run(text, values);
       // mysql2 answers a write with a result header; Kysely turns it into numAffectedRows.

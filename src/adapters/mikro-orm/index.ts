@@ -1,1 +1,2 @@
-export { fromMikroOrm, fromMikroOrmMysql } from './mikro-orm.js';
+export { fromMikroOrm, fromMikroOrmMysql, type MikroOrmMysqlTransaction, type MikroOrmPgTransaction } from './mikro-orm.js';
+export { mikroOrmMysqlTransactions, mikroOrmTransactions } from './consumers.js';

@@ -11,24 +11,36 @@ interface KnexTransactionLike {
   readonly client?: { readonly dialect?: unknown };
 }
 
+/** The handle `send()` takes on PostgreSQL, with the transaction's EntityManager (for a handler's own writes). */
+export interface MikroOrmPgTransaction<E extends EntityManager = EntityManager> extends PgTransactionQuery {
+  readonly em: E;
+}
+
+/** The handle `send()` takes on MySQL or MariaDB, with the transaction's EntityManager. */
+export interface MikroOrmMysqlTransaction<E extends EntityManager = EntityManager> extends MysqlTransactionQuery {
+  readonly em: E;
+}
+
 /**
  * The MikroORM seam: txbox's statements run on the knex transaction of the caller's
  * `em.transactional(async (em) => ...)`, bound by the server like the ORM's own queries.
  * (`em.getConnection().execute()` would inline the values into the SQL text itself.)
  */
-export function fromMikroOrm(em: EntityManager): PgTransactionQuery {
+export function fromMikroOrm<E extends EntityManager>(em: E): MikroOrmPgTransaction<E> {
   const trx = transactionOf(em, 'postgresql', 'fromMikroOrm');
   return {
     inTransaction: true,
+    em,
     query: async (text, values = []) => ({ rows: ((await open(trx).raw(...positional(text, values))) as { rows: unknown[] }).rows }),
   };
 }
 
 /** The same for MikroORM on MySQL or MariaDB (`@mikro-orm/mysql`, mysql2): knex answers the mysql2 way. */
-export function fromMikroOrmMysql(em: EntityManager): MysqlTransactionQuery {
+export function fromMikroOrmMysql<E extends EntityManager>(em: E): MikroOrmMysqlTransaction<E> {
   const trx = transactionOf(em, 'mysql', 'fromMikroOrmMysql');
   return {
     inTransaction: true,
+    em,
     query: async (sql, values = []) => [((await open(trx).raw(sql, values)) as [unknown])[0]],
   };
 }

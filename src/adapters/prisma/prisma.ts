@@ -17,11 +17,22 @@ export interface PrismaTransactionClient {
   readonly $disconnect?: never;
 }
 
+/** The handle `send()` takes on PostgreSQL, with the interactive transaction's client (for a handler's own writes). */
+export interface PrismaPgTransaction<C extends PrismaTransactionClient = PrismaTransactionClient> extends PgTransactionQuery {
+  readonly prisma: C;
+}
+
+/** The handle `send()` takes on MySQL or MariaDB, with the interactive transaction's client. */
+export interface PrismaMysqlTransaction<C extends PrismaTransactionClient = PrismaTransactionClient> extends MysqlTransactionQuery {
+  readonly prisma: C;
+}
+
 /** Prisma 7 on PostgreSQL (`@prisma/adapter-pg`): every statement is a raw query; its rows are the answer. */
-export function fromPrisma(tx: PrismaTransactionClient): PgTransactionQuery {
+export function fromPrisma<C extends PrismaTransactionClient>(tx: C): PrismaPgTransaction<C> {
   const client = transactionClient(tx, 'postgresql', 'fromPrisma');
   return {
     inTransaction: true,
+    prisma: tx,
     query: (text, values = []) =>
       translated('postgresql', async () => ({ rows: await client.$queryRawUnsafe<unknown[]>(text, ...values) })),
   };
@@ -32,10 +43,11 @@ export function fromPrisma(tx: PrismaTransactionClient): PgTransactionQuery {
  * gives its rows, any other statement a result header with the count Prisma reports, which
  * txbox reads to learn whether a debounce replaced a row.
  */
-export function fromPrismaMysql(tx: PrismaTransactionClient): MysqlTransactionQuery {
+export function fromPrismaMysql<C extends PrismaTransactionClient>(tx: C): PrismaMysqlTransaction<C> {
   const client = transactionClient(tx, 'mysql', 'fromPrismaMysql');
   return {
     inTransaction: true,
+    prisma: tx,
     query: (sql, values = []) =>
       translated('mysql', async () => (/^\s*(SELECT|WITH)\b/i.test(sql) ? [await client.$queryRawUnsafe(sql, ...values)] : [{ affectedRows: await client.$executeRawUnsafe(sql, ...values) }])),
   };

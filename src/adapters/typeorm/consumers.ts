@@ -1,6 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { TransactionRunner } from '../../consumers/dispatch.js';
-import type { WakeChannel } from '../../core/wake.js';
+import { asyncRunner, type WakesRelays } from '../shared/runner.js';
 import { fromTypeOrm, fromTypeOrmMysql, type TypeOrmMysqlTransaction, type TypeOrmPgTransaction } from './typeorm.js';
 
 /**
@@ -9,22 +9,11 @@ import { fromTypeOrm, fromTypeOrmMysql, type TypeOrmMysqlTransaction, type TypeO
  * publishes commit together. `createConsumers({ ..., transaction: typeOrmTransactions(dataSource, store) })`.
  * After each commit the store's relays in this process are woken, as `store.transaction()` does.
  */
-export function typeOrmTransactions(dataSource: DataSource, store?: { readonly wakes: WakeChannel }): TransactionRunner<TypeOrmPgTransaction> {
-  return runner(dataSource, fromTypeOrm, store);
+export function typeOrmTransactions(dataSource: DataSource, store?: WakesRelays): TransactionRunner<TypeOrmPgTransaction> {
+  return asyncRunner((fn) => dataSource.transaction(fn), fromTypeOrm, store);
 }
 
 /** The same on MySQL or MariaDB. */
-export function typeOrmMysqlTransactions(dataSource: DataSource, store?: { readonly wakes: WakeChannel }): TransactionRunner<TypeOrmMysqlTransaction> {
-  return runner(dataSource, fromTypeOrmMysql, store);
-}
-
-function runner<Tx>(dataSource: DataSource, adapt: (manager: EntityManager) => Tx, store: { readonly wakes: WakeChannel } | undefined): TransactionRunner<Tx> {
-  return {
-    mode: 'async',
-    async run(fn) {
-      const result = await dataSource.transaction((manager) => fn(adapt(manager)));
-      store?.wakes.nudge();
-      return result;
-    },
-  };
+export function typeOrmMysqlTransactions(dataSource: DataSource, store?: WakesRelays): TransactionRunner<TypeOrmMysqlTransaction> {
+  return asyncRunner((fn) => dataSource.transaction(fn), fromTypeOrmMysql, store);
 }

@@ -35,6 +35,9 @@ export interface MysqlPoolLike extends MysqlQueryable {
   getConnection(): Promise<MysqlConnectionLike>;
 }
 
+/** The connection type a pool's `getConnection()` resolves to (mysql2's `PoolConnection`): what `store.transaction(fn)` passes to `fn`. */
+export type MysqlConnectionOf<P> = P extends { getConnection(): Promise<infer C> } ? C : MysqlConnectionLike;
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function selectRows<T = any>(db: MysqlQueryable, sql: string, values?: unknown[]): Promise<T[]> {
   const [rows] = await db.query(sql, values);

@@ -5,9 +5,9 @@ import { LAYOUT_OPTION_KEYS, resolveLayout, type LayoutOptions, type TableLayout
 import type { MysqlPoolLike } from './driver.js';
 import type { MysqlClaimMode } from './sql.js';
 
-export interface MysqlStoreOptions extends CommonStoreOptions, LayoutOptions {
+export interface MysqlStoreOptions<P extends MysqlPoolLike = MysqlPoolLike> extends CommonStoreOptions, LayoutOptions {
   /** A mysql2 promise Pool (`createPool` from `mysql2/promise`), or anything with `query` and `getConnection`. */
-  pool: MysqlPoolLike;
+  pool: P;
   /** Table name. Default `txbox_outbox`. */
   table?: string;
   /** Database of the table. Default: the connection's current database. */

@@ -4,7 +4,7 @@ import { WakeChannel } from '../../core/wake.js';
 import { rowToDeadLetter } from '../shared/rows.js';
 import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
-import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlTransaction } from './driver.js';
+import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlConnectionOf, type MysqlPoolLike, type MysqlTransaction } from './driver.js';
 import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
 import { INDEX, isAppliedStep, mysqlMigrationStatements, mysqlUpgradeStatements } from './schema.js';
 import { randomUUID } from 'node:crypto';
@@ -20,9 +20,10 @@ import { epochMs, statsPart, type StatsRow } from '../shared/stats-rows.js';
 import { summarizeStats } from '../../core/stats.js';
 import { mysqlQueries } from './queries.js';
 
-export interface MysqlStore extends OutboxStore<MysqlTransaction> {
+/** `C`: the pool's connection type (mysql2's `PoolConnection`), which `transaction` hands to its callback. */
+export interface MysqlStore<C = MysqlConnectionLike> extends OutboxStore<MysqlTransaction> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
-  transaction<T>(fn: (conn: MysqlConnectionLike) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (conn: C) => Promise<T>): Promise<T>;
 }
 
 /** Long id lists are split so no statement grows without bound. */
@@ -34,7 +35,7 @@ const IDS_PER_STATEMENT = 1000;
  * There is no cross-process wake-up (no LISTEN/NOTIFY): relays in other processes poll.
  * Constructing does no I/O.
  */
-export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
+export function createMysqlStore<P extends MysqlPoolLike>(options: MysqlStoreOptions<P>): MysqlStore<MysqlConnectionOf<P>> {
   const o = resolveMysqlOptions(options);
   const { pool, layout } = o;
   const relay = relayStatements(layout, o.completion === 'markProcessed', o.queryTimeoutMs, o.claimMode);
@@ -102,7 +103,8 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
     write,
     replacePending,
     async transaction(fn) {
-      const result = await inTransaction(fn);
+      // The connection is what this pool's getConnection() gave, so it is of the pool's type.
+      const result = await inTransaction((conn) => fn(conn as MysqlConnectionOf<P>));
       wakes.nudge();
       return result;
     },

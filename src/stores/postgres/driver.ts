@@ -41,6 +41,19 @@ export interface PgPoolLike extends PgQueryable {
   connect(): Promise<PgClientLike>;
 }
 
+/**
+ * The client type a pool's `connect()` resolves to (`pg.PoolClient` for a `pg.Pool`): what
+ * `store.transaction(fn)` passes to `fn`. pg declares `connect` twice and a conditional type
+ * sees only the last declaration, the callback form, so the client is read from its callback;
+ * a pool with the promise form alone is read from that.
+ */
+export type PgClientOf<P> = P extends { connect(callback: (err: never, client: infer C, ...rest: never[]) => void): void }
+  ? unknown extends C
+    ? PromisedClient<P>
+    : NonNullable<C>
+  : PromisedClient<P>;
+type PromisedClient<P> = P extends { connect(): Promise<infer C> } ? C : PgClientLike;
+
 /** Runs a multi-statement script: PGlite needs `exec`, pg's simple query protocol takes it as is. */
 export async function runScript(db: PgQueryable & { exec?: (sql: string) => Promise<unknown> }, sql: string): Promise<void> {
   if (typeof db.exec === 'function') await db.exec(sql);

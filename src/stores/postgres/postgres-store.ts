@@ -5,15 +5,15 @@ import type { ScheduleStore } from '../../core/schedule-store.js';
 import { buildPgSchedules, type PgSchedulesOptions } from './schedules.js';
 import { invalidOption } from '../../core/errors.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
-import type { PgClientLike, PgPoolLike, PgTransaction } from './driver.js';
+import type { PgClientLike, PgClientOf, PgPoolLike, PgTransaction } from './driver.js';
 import { PG_DIALECT_OPTION_KEYS, resolvePgDialectOptions, type PgDialectOptions } from './options.js';
 import { buildPgStore } from './store.js';
 import type { ClaimMode } from './sql.js';
 import { listen } from './watch.js';
 
-export interface PostgresStoreOptions extends PgDialectOptions {
+export interface PostgresStoreOptions<P extends PgPoolLike = PgPoolLike> extends PgDialectOptions {
   /** A `pg.Pool` (or anything with `query` and `connect`). */
-  pool: PgPoolLike;
+  pool: P;
   /**
    * `lock` (default): a claim holds its rows with FOR UPDATE SKIP LOCKED in a transaction the
    * server ends after `claimTimeoutMs` idle. `lease`: a claim stamps a lease and commits at once.
@@ -21,12 +21,13 @@ export interface PostgresStoreOptions extends PgDialectOptions {
   claimMode?: ClaimMode;
 }
 
-export interface PostgresStore extends OutboxStore<PgTransaction> {
+/** `C`: the pool's client type (`pg.PoolClient`), which `transaction` hands to its callback. */
+export interface PostgresStore<C = PgClientLike> extends OutboxStore<PgTransaction> {
   /** Runs `fn` in a transaction on a pooled connection, commits, then wakes relays in this process. */
-  transaction<T>(fn: (client: PgClientLike) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (client: C) => Promise<T>): Promise<T>;
 }
 
-export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+export function createPostgresStore<P extends PgPoolLike>(options: PostgresStoreOptions<P>): PostgresStore<PgClientOf<P>> {
   rejectUnknownOptions<PostgresStoreOptions>(options, { ...PG_DIALECT_OPTION_KEYS, pool: true, claimMode: true });
   const pool = options?.pool;
   if (!pool || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
@@ -45,7 +46,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       let result;
       try {
         await client.query('BEGIN');
-        result = await fn(client);
+        // The client is what this pool's connect() gave, so it is of the pool's client type.
+        result = await fn(client as PgClientOf<P>);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch(() => {});

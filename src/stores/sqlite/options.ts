@@ -5,9 +5,9 @@ import { COMMON_STORE_OPTION_KEYS, resolveCommonStoreOptions, type CommonStoreOp
 import { resolveLayout, type LayoutOptions, type TableLayout } from '../shared/layout.js';
 import type { SqliteDatabaseLike } from './driver.js';
 
-export interface SqliteStoreOptions extends CommonStoreOptions, Omit<LayoutOptions, 'schema'> {
+export interface SqliteStoreOptions<D extends SqliteDatabaseLike = SqliteDatabaseLike> extends CommonStoreOptions, Omit<LayoutOptions, 'schema'> {
   /** A better-sqlite3 Database. Use WAL mode and a busy timeout when several processes share the file. */
-  db: SqliteDatabaseLike;
+  db: D;
   /** Table name. Default `txbox_outbox`. */
   table?: string;
   /** Source of time for availability and leases (SQLite has no server clock). */

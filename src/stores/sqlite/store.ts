@@ -19,9 +19,10 @@ import { statsPart, type StatsRow } from '../shared/stats-rows.js';
 import { summarizeStats } from '../../core/stats.js';
 import { sqliteQueries } from './queries.js';
 
-export interface SqliteStore extends OutboxStore<SqliteTransactionLike> {
+/** `D`: the database's type (better-sqlite3's `Database`), which `transaction` hands to its callback. */
+export interface SqliteStore<D = SqliteDatabaseLike> extends OutboxStore<SqliteTransactionLike> {
   /** Runs `fn` in a synchronous better-sqlite3 transaction, then wakes relays in this process. */
-  transaction<T>(fn: (db: SqliteDatabaseLike) => T): T;
+  transaction<T>(fn: (db: D) => T): T;
 }
 
 interface SqliteBatch extends ClaimedBatch {
@@ -33,7 +34,7 @@ interface SqliteBatch extends ClaimedBatch {
  * SQLite has one writer at a time, so a claim is a short IMMEDIATE transaction that stamps a
  * lease; nothing stays open while the producer runs. The lease token fences a zombie relay.
  */
-export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
+export function createSqliteStore<D extends SqliteDatabaseLike>(options: SqliteStoreOptions<D>): SqliteStore<D> {
   const o = resolveSqliteOptions(options);
   const { db, clock } = o;
   const sql = sqliteStatements(o.layout, o.completion === 'markProcessed');
@@ -136,7 +137,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     return { lost: batch.positions.size - touched };
   };
 
-  const store: SqliteStore = {
+  const store: SqliteStore<D> = {
     key: { kind: 'sqlite', name: o.name },
     completion: o.completion,
     claimTimeoutMs: o.claimTimeoutMs,
@@ -147,7 +148,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     replacePending: async (tx, m) =>
       isAsyncTransaction(tx) ? (await tx.runAsync(sql.replacePending, replaceOf(m, clock.now()))).changes === 1 : replacePendingSync(tx, m),
     transaction(fn) {
-      const result = db.transaction(() => fn(db))();
+      const result = db.transaction(() => fn(options.db))();
       wakes.nudge();
       return result;
     },
