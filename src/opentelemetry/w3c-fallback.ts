@@ -1,4 +1,4 @@
-import { createTraceState, isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { createTraceState, isSpanContextValid, ROOT_CONTEXT, trace, type Context, type SpanContext } from '@opentelemetry/api';
 
 /**
  * W3C trace context written and read by hand, for applications that registered no propagator
@@ -17,15 +17,21 @@ export function injectW3c(from: Context, carrier: Record<string, string>): void 
 }
 
 export function extractW3c(headers: Readonly<Record<string, string>>, parent: Context = ROOT_CONTEXT): Context {
-  const match = TRACEPARENT.exec(headers.traceparent ?? '');
-  if (!match) return parent;
-  const [, traceId, spanId, flags] = match;
-  return trace.setSpanContext(parent, {
-    traceId: traceId!,
-    spanId: spanId!,
-    traceFlags: parseInt(flags!, 16) & TraceFlags.SAMPLED,
-    isRemote: true,
-    ...(headers.tracestate ? { traceState: createTraceState(headers.tracestate) } : {}),
-  });
+  const sc = w3cSpanContext(headers);
+  return sc ? trace.setSpanContext(parent, sc) : parent;
 }
 
+/**
+ * The remote span context of a version-00 `traceparent` header (and its `tracestate`), or
+ * undefined when there is none or it is not valid: what any W3C trace context propagator reads.
+ */
+export function w3cSpanContext(headers: Readonly<Record<string, string>>): SpanContext | undefined {
+  const value = headers.traceparent;
+  if (value === undefined) return undefined;
+  const match = TRACEPARENT.exec(value);
+  if (!match) return undefined;
+  const sc: SpanContext = { traceId: match[1]!, spanId: match[2]!, traceFlags: parseInt(match[3]!, 16), isRemote: true };
+  if (!isSpanContextValid(sc)) return undefined;
+  if (headers.tracestate) sc.traceState = createTraceState(headers.tracestate);
+  return sc;
+}
