@@ -35,7 +35,7 @@ export function processHook(tracer: Tracer, meter: Meter, propagation: Propagati
     const target = perTarget.get(JSON.stringify([info.system, info.subscription ?? null, message.topic]));
     const { attributes } = target;
     const parent = propagation.extract(message.headers, context.active());
-    const span = tracer.startSpan(target.spanName, { kind: SpanKind.CONSUMER, attributes: { ...attributes, [ATTR.messageId]: message.id } }, parent);
+    const span = tracer.startSpan(target.spanName, { kind: SpanKind.CONSUMER, attributes: { [ATTR.messageId]: message.id, ...attributes } }, parent);
     consumed.add(1, attributes);
     const start = performance.now();
     const finish = (error?: unknown) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { context, SpanKind, trace } from '@opentelemetry/api';
+import { DataPointType } from '@opentelemetry/sdk-metrics';
 import { createOutbox } from '../../src/core/index.js';
 import { createOtelInstrumentation, METRIC } from '../../src/opentelemetry/index.js';
 import { createMemoryStore } from '../../src/testing/index.js';
@@ -22,14 +23,14 @@ describe('OpenTelemetry: send spans and counts of instrumentOutbox', () => {
     await context.with(trace.setSpan(context.active(), app), async () => {
       await store.transaction((tx) => outbox.send(tx, { topic: 'orders', payload: 1 }));
       await store.transaction((tx) => outbox.send(tx, [{ topic: 'orders', payload: 2 }, { topic: 'invoices', payload: 3, traceContext: own }]));
-      store.transaction((tx) => outbox.sendSync(tx, [{ topic: 'orders', payload: 4 }, { topic: 'orders', payload: 5 }]));
+      store.transaction((tx) => outbox.sendSync(tx, [{ topic: 'orders', payload: 4 }, { topic: 'orders', payload: 5, traceContext: undefined }]));
     });
     app.end();
     assert.equal(asked, 0, 'every message already carried the send span\'s context');
 
     const sends = sdk.spans.getFinishedSpans().filter((s) => s.kind === SpanKind.PRODUCER);
     assert.deepEqual(sends.map((s) => [s.name, s.attributes['messaging.batch.message_count'], s.attributes['messaging.destination.name']]), [
-      ['send orders', 1, 'orders'],
+      ['send orders', undefined, 'orders'],
       ['send', 2, undefined],
       ['send orders', 2, 'orders'],
     ]);
@@ -66,6 +67,18 @@ describe('OpenTelemetry: send spans and counts of instrumentOutbox', () => {
       ['send b', 'INVALID_ARGUMENT'],
     ]);
     assert.equal(await sent('b'), 2, 'nothing counted for a refused send()');
+
+    // Outboxes on the same store, instrumented apart (even by another instrumentation on the same SDK), add up.
+    const other = createOtelInstrumentation(sdk.providers).instrumentOutbox(createOutbox({ store }));
+    await store.transaction(async (tx) => {
+      await otel.instrumentOutbox(createOutbox({ store })).send(tx, { topic: 'b', payload: 5 });
+      await other.send(tx, { topic: 'b', payload: 6 });
+    });
+    assert.equal(await sent('b'), 4);
+    const metric = (await sdk.collect()).find((m) => m.descriptor.name === METRIC.outboxSent)!;
+    assert.equal(metric.descriptor.unit, '{message}');
+    assert.equal(metric.dataPointType, DataPointType.SUM);
+    assert.equal((metric as { isMonotonic?: boolean }).isMonotonic, true);
     await sdk.shutdown();
   });
 });
