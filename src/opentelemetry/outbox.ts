@@ -41,8 +41,9 @@ export function instrumentOutbox<Tx>(outbox: Outbox<Tx>, tracer: Tracer, meter: 
     // The conventions' batch count is for the batch form of an API only: send(tx, [m]) has it, send(tx, m) not.
     const batch = Array.isArray(input);
     const attributes = entry && !batch ? entry.single : { ...outboxAttributes, ...(batch ? { [ATTR.batchCount]: list.length } : {}), ...(topic === undefined ? {} : { [ATTR.destination]: topic }) };
-    const span = tracer.startSpan(entry ? entry.spanName : 'send', { kind: SpanKind.PRODUCER, attributes });
-    const ctx = trace.setSpan(context.active(), span);
+    const parent = context.active();
+    const span = tracer.startSpan(entry ? entry.spanName : 'send', { kind: SpanKind.PRODUCER, attributes }, parent);
+    const ctx = trace.setSpan(parent, span);
     const fields = propagation.inject(ctx);
     const stamped = fields === undefined ? input : Array.isArray(input) ? input.map((m: MessageInput) => stamp(m, fields)) : stamp(input as MessageInput, fields);
     return { span, ctx, list, topic, stamped };
