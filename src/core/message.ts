@@ -82,7 +82,8 @@ export function encodeMessages(
   // One naming rule whether one message or a list was given: `messages[0].topic`.
   const prefix = (i: number) => `messages[${i}]`;
   if (list.length === 0) throw invalidArgument('messages', input, 'must hold at least one message');
-  const trace = traceSource?.();
+  // Asked only when a message will use it: an instrumented outbox stamps every message itself.
+  const trace = traceSource !== undefined && list.some(lacksTraceContext) ? traceSource() : undefined;
   const encoded = list.map((m, i) => encodeOne(m, prefix(i), trace, nowMs));
   const seen = new Set<string>();
   encoded.forEach((m, i) => {
@@ -90,6 +91,10 @@ export function encodeMessages(
     seen.add(m.id);
   });
   return encoded;
+}
+
+function lacksTraceContext(m: unknown): boolean {
+  return (m as MessageInput | null)?.traceContext === undefined;
 }
 
 function encodeOne(raw: unknown, at: string, trace: TraceContext | undefined, nowMs: number): EncodedMessage {

@@ -1,5 +1,5 @@
-import { context, propagation, ROOT_CONTEXT, type Context, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
-import { extractW3c, injectW3c } from './w3c-fallback.js';
+import { context, propagation, ROOT_CONTEXT, trace, type Context, type SpanContext, type TextMapGetter, type TextMapPropagator, type TextMapSetter } from '@opentelemetry/api';
+import { extractW3c, injectW3c, w3cSpanContext } from './w3c-fallback.js';
 
 type Headers = Readonly<Record<string, string>>;
 
@@ -54,9 +54,23 @@ export class Propagation {
     return p.extract(parent, headers, getter);
   }
 
-  /** Whether any field the propagator reads is present (cheap check before extracting for links). */
-  carries(headers: Headers, fields: readonly string[]): boolean {
-    for (const f of fields) if (getter.get(headers, f) !== undefined) return true;
-    return false;
+  /**
+   * A reader of the span context each message carries, for links, set up once per batch. When the
+   * propagator reads W3C trace context (or none is registered), a version-00 `traceparent` is
+   * parsed directly: the span context the propagator would give, without it decoding the baggage
+   * and building a context for every message. Other headers go through the propagator, and a
+   * message carrying none of its fields is not extracted at all.
+   */
+  spanContextReader(): (headers: Headers) => SpanContext | undefined {
+    const fields = this.fields();
+    if (fields.length === 0) return w3cSpanContext;
+    const direct = fields.includes('traceparent');
+    return (headers) => (direct ? w3cSpanContext(headers) : undefined) ?? (carries(headers, fields) ? trace.getSpanContext(this.extract(headers)) : undefined);
   }
+}
+
+/** Whether any field the propagator reads is present. */
+function carries(headers: Headers, fields: readonly string[]): boolean {
+  for (const f of fields) if (getter.get(headers, f) !== undefined) return true;
+  return false;
 }

@@ -1,12 +1,10 @@
-import { createTraceState, isSpanContextValid, ROOT_CONTEXT, trace, TraceFlags, type Context } from '@opentelemetry/api';
+import { createTraceState, isSpanContextValid, ROOT_CONTEXT, trace, type Context, type SpanContext } from '@opentelemetry/api';
 
 /**
  * W3C trace context written and read by hand, for applications that registered no propagator
  * (the API's default one writes nothing): the active span still reaches consumers. Baggage needs a
  * registered (or given) propagator.
  */
-const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
-
 export function injectW3c(from: Context, carrier: Record<string, string>): void {
   const sc = trace.getSpan(from)?.spanContext();
   if (!sc || !isSpanContextValid(sc)) return;
@@ -17,15 +15,27 @@ export function injectW3c(from: Context, carrier: Record<string, string>): void 
 }
 
 export function extractW3c(headers: Readonly<Record<string, string>>, parent: Context = ROOT_CONTEXT): Context {
-  const match = TRACEPARENT.exec(headers.traceparent ?? '');
-  if (!match) return parent;
-  const [, traceId, spanId, flags] = match;
-  return trace.setSpanContext(parent, {
-    traceId: traceId!,
-    spanId: spanId!,
-    traceFlags: parseInt(flags!, 16) & TraceFlags.SAMPLED,
-    isRemote: true,
-    ...(headers.tracestate ? { traceState: createTraceState(headers.tracestate) } : {}),
-  });
+  const sc = w3cSpanContext(headers);
+  return sc ? trace.setSpanContext(parent, sc) : parent;
 }
 
+/** Version 00: `00-<32 hex trace id>-<16 hex span id>-<2 hex flags>`, 55 characters. */
+const TRACEPARENT_00 = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+const INVALID_TRACE_ID = '0'.repeat(32);
+const INVALID_SPAN_ID = '0'.repeat(16);
+
+/**
+ * The remote span context of a version-00 `traceparent` header (and its `tracestate`), or
+ * undefined when there is none or it is not valid (all-zero ids): what any W3C trace context
+ * propagator reads. Called for each message of a batch, so it tests once and slices, no captures.
+ */
+export function w3cSpanContext(headers: Readonly<Record<string, string>>): SpanContext | undefined {
+  const value = headers.traceparent;
+  if (value === undefined || !TRACEPARENT_00.test(value)) return undefined;
+  const traceId = value.slice(3, 35);
+  const spanId = value.slice(36, 52);
+  if (traceId === INVALID_TRACE_ID || spanId === INVALID_SPAN_ID) return undefined;
+  const sc: SpanContext = { traceId, spanId, traceFlags: parseInt(value.slice(53), 16), isRemote: true };
+  if (headers.tracestate) sc.traceState = createTraceState(headers.tracestate);
+  return sc;
+}

@@ -2,7 +2,7 @@ import { context, propagation, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { DataPointType, MeterProvider, MetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type SpanLimits } from '@opentelemetry/sdk-trace-base';
 
 /** A reader the test collects from on demand (what a Prometheus scrape does). */
 class CollectingReader extends MetricReader {
@@ -11,11 +11,11 @@ class CollectingReader extends MetricReader {
 }
 
 /** The real OpenTelemetry SDK, in memory: a meter provider, a tracer provider and their readers. */
-export function createSdk() {
+export function createSdk(options: { spanLimits?: SpanLimits } = {}) {
   const reader = new CollectingReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   const spans = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
+  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)], ...(options.spanLimits ? { spanLimits: options.spanLimits } : {}) });
   const collect = async (): Promise<MetricData[]> => {
     const { resourceMetrics } = await reader.collect();
     return resourceMetrics.scopeMetrics.flatMap((s) => s.metrics);
