@@ -7,8 +7,9 @@ import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
 import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlTransaction } from './driver.js';
 import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
 import { INDEX, mysqlMigrationStatements } from './schema.js';
-import { mysqlRecordedVersion, mysqlSchemaStatus, withMigrateLock } from './schema-status.js';
-import { startingVersion } from '../../core/schema-version.js';
+import { mysqlSchemaStatus } from './schema-status.js';
+import { mysqlMigrate } from './migrate.js';
+import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
 import { PENDING_DEDUP_COLUMN } from './options.js';
 import { maintenanceStatements, relayStatements } from './sql.js';
 import { mysqlWriter } from './write.js';
@@ -106,13 +107,7 @@ export function createMysqlStore(options: MysqlStoreOptions): MysqlStore {
       const rows = await selectRows<StatsRow & { now_utc: string }>(pool, byTopic ? statsSql.byTopic : statsSql.total);
       return summarizeStats(rows.map(statsPart), epochMs(rows[0]?.now_utc) ?? Date.now(), byTopic);
     },
-    async migrate() {
-      await withMigrateLock(pool, async (conn) => {
-        const { exists, recorded } = await mysqlRecordedVersion(conn, layout, schemaName);
-        const from = startingVersion(layout.table, recorded, exists);
-        for (const statement of mysqlMigrationStatements(layout, o.pendingDedup, from)) await conn.query(statement);
-      });
-    },
+    migrate: () => mysqlMigrate(pool, layout, schemaName, OUTBOX_SCHEMA_VERSION, (from) => mysqlMigrationStatements(layout, o.pendingDedup, from)),
     schemaSql: () => schema.map((s) => `${s};`).join('\n'),
     schemaStatus: () => mysqlSchemaStatus(pool, layout, schemaName, PENDING_DEDUP_COLUMN),
     query: mysqlQueries(o, { requeue: (ids) => byIdChunks(ids, requeue), discard: (ids) => byIdChunks(ids, (chunk) => affectedRows(pool, maintenance.discard(chunk.length), [...chunk])) }),
