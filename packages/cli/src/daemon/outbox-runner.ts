@@ -6,7 +6,7 @@ import { openStore, type OpenedStore } from '../open-store.js';
 import type { OutboxConfig } from './config-schema.js';
 import type { Log } from './log.js';
 import { Readiness, type OutboxHealth } from './readiness.js';
-import { openTransport, type OpenedTransport } from './transports.js';
+import { openTransport, type OpenedTransport } from './transports/index.js';
 
 export interface RunningOutbox {
   readonly name: string;
