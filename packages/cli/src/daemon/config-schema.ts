@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { dashboardSchema } from './dashboard-schema.js';
 import { transportSchema } from './transport-schema.js';
 
 /**
@@ -38,6 +39,8 @@ export const configSchema = z
     http: z.strictObject({ port: int(0, 65_535).default(9464), host: z.string().min(1).default('0.0.0.0') }).default({ port: 9464, host: '0.0.0.0' }),
     /** Longest a SIGTERM/SIGINT waits for in-flight batches to be acknowledged. */
     shutdownTimeoutMs: int(1, 3_600_000).default(30_000),
+    /** The dashboard on the same port; absent: none. */
+    dashboard: dashboardSchema.optional(),
     outboxes: z.array(outbox),
   })
   .superRefine((c, ctx) => {
