@@ -2,6 +2,7 @@ import { invalidArgument, invalidOption, TxboxError } from './errors.js';
 import type { MessageInput } from './message.js';
 import { rejectUnknownOptions } from './option-keys.js';
 import type { Outbox, SendResult } from './outbox.js';
+import type { SchemaStatus } from './schema-version.js';
 
 /** The port a database implements for the inbox: one row per (consumer, message id). */
 export interface InboxStore<Tx = unknown> {
@@ -20,8 +21,12 @@ export interface InboxStore<Tx = unknown> {
   saveResultSync?(tx: Tx, consumer: string, messageId: string, json: string): void;
   /** Removes rows older than `windowMs` (at most `limit`); one cleaner at a time. */
   cleanup(windowMs: number, limit: number): Promise<number>;
+  /** Creates the table if missing and records its schema version; refuses a version from the future (SCHEMA_TOO_NEW). */
   migrate(): Promise<void>;
+  /** The DDL `migrate()` runs on a new database, version record included. */
   schemaSql(): string;
+  /** The table's recorded version and any columns, indexes or column types that differ, from the catalog. */
+  schemaStatus?(): Promise<SchemaStatus>;
 }
 
 export interface HandlerContext<Tx> {

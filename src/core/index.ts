@@ -34,6 +34,6 @@ export { startInboxCleanup, type InboxCleanupOptions } from './inbox-cleanup.js'
 export type { ProcessHook, ProcessInfo } from './process-hook.js';
 export { inboxHandler, type InboxHandlerOptions } from './inbox-handler.js';
 export type { ScheduleStore, StoredSchedule } from './schedule-store.js';
-export { OUTBOX_SCHEMA_VERSION, SCHEMA_REGISTRY_TABLE, type SchemaStatus } from './schema-version.js';
+export { INBOX_SCHEMA_VERSION, OUTBOX_SCHEMA_VERSION, SCHEDULES_SCHEMA_VERSION, SCHEMA_REGISTRY_TABLE, type ColumnTypeDrift, type SchemaStatus, type SchemaTableKind } from './schema-version.js';
 export type { MessageQueries, MessageState, MessageFilter, DeadLetterFilter, ListRequest, MessagePage, StoredMessage, StoredState, BlockedKey, BlockedKeysPage, BlockedKeysRequest, BatchOptions, RedriveOptions, AttemptRecord, MessageDetails } from './queries.js';
 export { ATTEMPT_HISTORY_LIMIT } from './queries.js';

@@ -1,3 +1,5 @@
+import type { SchemaStatus } from './schema-version.js';
+
 /** A recurring message as stored: the cron pattern, what to publish, and when it is next due. */
 export interface StoredSchedule {
   readonly name: string;
@@ -38,6 +40,10 @@ export interface ScheduleStore<Tx = unknown> {
   dueSync?(tx: Tx, limit: number, topics: readonly string[]): StoredSchedule[];
   advance(tx: Tx, name: string, from: Date, to: Date): Promise<boolean>;
   advanceSync?(tx: Tx, name: string, from: Date, to: Date): boolean;
+  /** Creates the table if missing and records its schema version; refuses a version from the future (SCHEMA_TOO_NEW). */
   migrate(): Promise<void>;
+  /** The DDL `migrate()` runs on a new database, version record included. */
   schemaSql(): string;
+  /** The table's recorded version and any columns, indexes or column types that differ, from the catalog. */
+  schemaStatus?(): Promise<SchemaStatus>;
 }

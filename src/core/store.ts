@@ -133,7 +133,7 @@ export interface OutboxStore<Tx = unknown> {
   migrate(): Promise<void>;
   /** The DDL `migrate()` runs on a new database, version record included, for users' own migration tools. */
   schemaSql(): string;
-  /** The table's recorded version and any columns or indexes missing, read from the database's catalog. */
+  /** The table's recorded version and any columns, indexes or column types that differ, read from the database's catalog. */
   schemaStatus?(): Promise<SchemaStatus>;
 
   /**

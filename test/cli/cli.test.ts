@@ -9,6 +9,7 @@ import pg from 'pg';
 import { createOutbox } from '../../src/core/index.js';
 import { createSqliteStore } from '../../src/stores/sqlite/index.js';
 import { MYSQL_URL, PG_URL, uniqueName } from '../support/env.js';
+import { retypeSqliteColumn } from '../support/sqlite-retype.js';
 import { runCli } from './support.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'txbox-cli-'));
@@ -25,12 +26,29 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+interface Place {
+  args: string[];
+  sql(s: string): Promise<unknown>;
+  table: string;
+  /** Makes the outbox's payload column text, as a hand-made migration might; answers the type txbox made it with. */
+  retypePayload(): Promise<string>;
+}
+
 /** A fresh, empty place per dialect: the URL and flags the CLI takes, and a way to run SQL there. */
-const places: Record<string, () => Promise<{ args: string[]; sql(s: string): Promise<unknown>; table: string }>> = {
+const places: Record<string, () => Promise<Place>> = {
   async postgres() {
     const schema = uniqueName('cli');
     pgSchemas.push(schema);
-    return { args: [PG_URL, '--schema', schema], sql: (s) => admin.query(s), table: `"${schema}".txbox_outbox` };
+    const table = `"${schema}".txbox_outbox`;
+    return {
+      args: [PG_URL, '--schema', schema],
+      sql: (s) => admin.query(s),
+      table,
+      async retypePayload() {
+        await admin.query(`ALTER TABLE ${table} ALTER COLUMN payload TYPE text USING encode(payload, 'escape')`);
+        return 'bytea';
+      },
+    };
   },
   async mysql() {
     const db = uniqueName('cli');
@@ -38,7 +56,16 @@ const places: Record<string, () => Promise<{ args: string[]; sql(s: string): Pro
     mysqlDbs.push(db);
     const url = new URL(MYSQL_URL);
     url.pathname = `/${db}`;
-    return { args: [url.toString()], sql: (s) => mysqlAdmin.query(s), table: `\`${db}\`.txbox_outbox` };
+    const table = `\`${db}\`.txbox_outbox`;
+    return {
+      args: [url.toString()],
+      sql: (s) => mysqlAdmin.query(s),
+      table,
+      async retypePayload() {
+        await mysqlAdmin.query(`ALTER TABLE ${table} MODIFY payload TEXT NOT NULL`);
+        return 'longblob';
+      },
+    };
   },
   async sqlite() {
     const file = join(dir, `${uniqueName('cli')}.db`);
@@ -50,7 +77,16 @@ const places: Record<string, () => Promise<{ args: string[]; sql(s: string): Pro
         db.close();
       }
     };
-    return { args: [`sqlite://${file}`], sql: run, table: 'txbox_outbox' };
+    const retypePayload = async () => {
+      const db = new Database(file);
+      try {
+        retypeSqliteColumn(db, 'txbox_outbox', 'payload', 'TEXT');
+      } finally {
+        db.close();
+      }
+      return 'blob';
+    };
+    return { args: [`sqlite://${file}`], sql: run, table: 'txbox_outbox', retypePayload };
   },
 };
 
@@ -72,11 +108,47 @@ for (const [dialect, place] of Object.entries(places)) {
       assert.match(migrated.stdout, /schema version 2/);
       const ok = await runCli(['status', ...p.args, '--json']);
       assert.equal(ok.code, 0, ok.stderr);
-      assert.equal(JSON.parse(ok.stdout).state, 'current');
+      assert.deepEqual(JSON.parse(ok.stdout).tables.map((t: { kind: string; state: string }) => [t.kind, t.state]), [['outbox', 'current']]);
+      assert.equal(JSON.parse(ok.stdout).ok, true);
       await p.sql(`ALTER TABLE ${p.table} DROP COLUMN last_error`);
       const drifted = await runCli(['status', ...p.args]);
       assert.equal(drifted.code, 3, drifted.stderr);
       assert.match(drifted.stdout, /missing columns: last_error/);
+    });
+
+    it('a column whose type changed makes status exit 3, naming the column, the expected and the found type', async () => {
+      const p = await place();
+      assert.equal((await runCli(['migrate', ...p.args])).code, 0);
+      const expected = await p.retypePayload();
+      const drifted = await runCli(['status', ...p.args]);
+      assert.equal(drifted.code, 3, drifted.stderr);
+      assert.match(drifted.stdout, new RegExp(`^  column payload: expected type ${expected}, found text$`, 'm'));
+      const json = JSON.parse((await runCli(['status', ...p.args, '--json'])).stdout);
+      assert.equal(json.ok, false);
+      assert.deepEqual(json.tables[0].wrongTypes, [{ column: 'payload', expected, found: 'text' }]);
+    });
+
+    it('--inbox and --schedules: migrate records their versions, status checks them, a newer one is refused before anything changes', async () => {
+      const p = await place();
+      const all = [...p.args, '--inbox', '--schedules', 'recurring'];
+      const before = await runCli(['status', ...all]);
+      assert.equal(before.code, dialect === 'sqlite' ? 1 : 3, before.stderr);
+      const migrated = await runCli(['migrate', ...all]);
+      assert.equal(migrated.code, 0, migrated.stderr);
+      assert.match(migrated.stdout, /^migrated inbox .*txbox_inbox.* to schema version 1$/m);
+      assert.match(migrated.stdout, /^migrated schedules .*recurring.* to schema version 1$/m);
+      const status = JSON.parse((await runCli(['status', ...all, '--json'])).stdout);
+      assert.deepEqual(status.tables.map((t: { kind: string; state: string; ok: boolean }) => [t.kind, t.state, t.ok]), [['outbox', 'current', true], ['inbox', 'current', true], ['schedules', 'current', true]]);
+      const registry = p.table.replace('txbox_outbox', 'txbox_schema');
+      await p.sql(`UPDATE ${registry} SET version = 5 WHERE table_name = 'txbox_inbox'`);
+      await p.sql(`DELETE FROM ${registry} WHERE table_name = 'txbox_outbox'`);
+      const refused = await runCli(['migrate', ...all]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /txbox_inbox.* is at schema version 5, newer than the 1 this txbox knows/);
+      const after = await runCli(['status', ...all]);
+      assert.equal(after.code, 3);
+      assert.match(after.stdout, /^outbox .*: behind \(expected version 1, found no version recorded\)$/m, 'the refused migrate recorded nothing for the outbox');
+      assert.match(after.stdout, /^inbox .*: ahead/m);
     });
 
     it('refuses to migrate a table a newer txbox made: exit 1, the versions named', async () => {
@@ -101,6 +173,12 @@ describe('txbox schema', { timeout: 60_000 }, () => {
     assert.match(out.stdout, /CREATE TABLE IF NOT EXISTS "shop"\."txbox_schema"/);
     const my = await runCli(['schema', '--dialect', 'mariadb']);
     assert.match(my.stdout, /ENGINE=InnoDB/);
+    const all = await runCli(['schema', '--dialect', 'sqlite', '--inbox', '--schedules', 'recurring']);
+    assert.equal(all.code, 0, all.stderr);
+    assert.match(all.stdout, /CREATE TABLE IF NOT EXISTS "txbox_inbox"/);
+    assert.match(all.stdout, /VALUES \('txbox_inbox', 1,/);
+    assert.match(all.stdout, /CREATE TABLE IF NOT EXISTS "recurring"/);
+    assert.match(all.stdout, /VALUES \('recurring', 1,/);
   });
 
   it('usage errors exit 2 and say what is wrong', async () => {

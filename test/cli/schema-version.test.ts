@@ -13,6 +13,7 @@ import { mysqlV1, postgresV1, sqliteV1 } from '../support/schema-v1.js';
 import { createRecordingProducer } from '../../src/testing/index.js';
 import { eventually, PG_URL, uniqueName } from '../support/env.js';
 import { mysqlTestDatabases } from '../support/mysql.js';
+import { retypeSqliteColumn } from '../support/sqlite-retype.js';
 
 /** One database per case, holding a table made with txbox 0.1's DDL (no version recorded). */
 interface Case {
@@ -23,6 +24,8 @@ interface Case {
   fill(n: number): Promise<void>;
   count(): Promise<number>;
   registry: string;
+  /** Changes two columns' types as a hand-made migration would; answers the drift expected. */
+  retype(): Promise<{ column: string; expected: string; found: string }[]>;
 }
 
 const N = 25;
@@ -58,6 +61,10 @@ const cases: Record<string, () => Promise<Case>> = {
       fill: (n) => store.transaction((tx) => outbox.send(tx, Array.from({ length: n }, (_, i) => ({ topic: 't', key: `k${i % 3}`, payload: { i } })))).then(() => {}),
       count: async () => Number((await pool.query(`SELECT count(*) AS n FROM "${schema}".txbox_outbox`)).rows[0].n),
       registry: `"${schema}".txbox_schema`,
+      async retype() {
+        await pool.query(`ALTER TABLE "${schema}".txbox_outbox ALTER COLUMN payload TYPE text USING encode(payload, 'escape'), ALTER COLUMN position TYPE integer`);
+        return [{ column: 'payload', expected: 'bytea', found: 'text' }, { column: 'position', expected: 'bigint', found: 'integer' }];
+      },
     };
   },
   async mysql() {
@@ -71,6 +78,10 @@ const cases: Record<string, () => Promise<Case>> = {
       fill: (n) => store.transaction((tx) => outbox.send(tx, Array.from({ length: n }, (_, i) => ({ topic: 't', key: `k${i % 3}`, payload: { i } })))).then(() => {}),
       count: async () => Number(((await pool.query('SELECT count(*) AS n FROM txbox_outbox')) as any)[0][0].n),
       registry: 'txbox_schema',
+      async retype() {
+        await pool.query('ALTER TABLE txbox_outbox MODIFY payload TEXT NOT NULL, MODIFY position INT NOT NULL AUTO_INCREMENT');
+        return [{ column: 'payload', expected: 'longblob', found: 'text' }, { column: 'position', expected: 'bigint unsigned', found: 'int' }];
+      },
     };
   },
   async sqlite() {
@@ -85,6 +96,12 @@ const cases: Record<string, () => Promise<Case>> = {
       fill: async (n) => void store.transaction((tx) => outbox.sendSync!(tx, Array.from({ length: n }, (_, i) => ({ topic: 't', key: `k${i % 3}`, payload: { i } })))),
       count: async () => Number((db.prepare('SELECT count(*) AS n FROM txbox_outbox').get() as { n: number }).n),
       registry: 'txbox_schema',
+      // SQLite's AUTOINCREMENT needs an INTEGER key, so the position cannot become an int.
+      async retype() {
+        retypeSqliteColumn(db, 'txbox_outbox', 'payload', 'TEXT');
+        retypeSqliteColumn(db, 'txbox_outbox', 'attempts', 'TEXT');
+        return [{ column: 'attempts', expected: 'integer', found: 'text' }, { column: 'payload', expected: 'blob', found: 'text' }];
+      },
     };
   },
 };
@@ -140,6 +157,19 @@ for (const [name, make] of Object.entries(cases)) {
       assert.equal(status.drift, true);
       assert.equal(status.ok, false);
       assert.deepEqual(status.missingColumns, ['last_error']);
+    });
+
+    it('reports columns whose type changed as drift, naming each with the expected and found types', async () => {
+      const c = await make();
+      await c.store.migrate();
+      await c.fill(3);
+      const expected = await c.retype();
+      const status = await c.store.schemaStatus!();
+      const byColumn = (a: { column: string }, b: { column: string }) => a.column.localeCompare(b.column);
+      assert.deepEqual([...status.wrongTypes].sort(byColumn), expected.sort(byColumn));
+      assert.deepEqual(status.missingColumns, []);
+      assert.equal(status.drift, true);
+      assert.equal(status.ok, false);
     });
   });
 }

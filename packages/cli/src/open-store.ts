@@ -1,14 +1,21 @@
-import type { OutboxStore } from 'txbox';
-import { createMysqlStore } from 'txbox/mysql';
-import { createPostgresStore } from 'txbox/postgres';
-import { createSqliteStore } from 'txbox/sqlite';
+import type { InboxStore, OutboxStore, ScheduleStore } from 'txbox';
+import { createMysqlInbox, createMysqlSchedules, createMysqlStore } from 'txbox/mysql';
+import { createPostgresInbox, createPostgresSchedules, createPostgresStore } from 'txbox/postgres';
+import { createSqliteInbox, createSqliteSchedules, createSqliteStore } from 'txbox/sqlite';
 import { loadDriver } from './drivers.js';
 import { CliError, describeError } from './exit.js';
 import { parseStoreUrl, type StoreUrl } from './store-url.js';
 
+/** The inbox and schedules tables on the same connection (`table`: their name, else the default). */
+export interface OtherTables {
+  inbox(table?: string): InboxStore;
+  schedules(table?: string): ScheduleStore;
+}
+
 export interface OpenedStore {
   readonly store: OutboxStore;
   readonly location: StoreUrl;
+  readonly tables: OtherTables;
   /** Ends the pool or closes the file. Idempotent. */
   close(): Promise<void>;
 }
@@ -44,7 +51,11 @@ export async function openStore(url: string, o: OpenOptions = {}): Promise<Opene
       close = once(() => pool.end());
       const store = make(() => createPostgresStore({ ...options, pool: pool as never }), field);
       await ping(() => pool.query('SELECT 1'), what, field);
-      return { store, location, close };
+      const tables: OtherTables = {
+        inbox: (table) => make(() => createPostgresInbox({ pool: pool as never, ...place(options, table) }), field),
+        schedules: (table) => make(() => createPostgresSchedules({ pool: pool as never, ...place(options, table) }), field),
+      };
+      return { store, location, tables, close };
     }
     if (location.dialect === 'mysql') {
       const mysql = await loadDriver<MysqlModule>('mysql2/promise', what);
@@ -52,7 +63,11 @@ export async function openStore(url: string, o: OpenOptions = {}): Promise<Opene
       close = once(() => pool.end());
       const store = make(() => createMysqlStore({ ...options, pool: pool as never }), field);
       await ping(() => pool.query('SELECT 1'), what, field);
-      return { store, location, close };
+      const tables: OtherTables = {
+        inbox: (table) => make(() => createMysqlInbox({ pool: pool as never, ...place(options, table) }), field),
+        schedules: (table) => make(() => createMysqlSchedules({ pool: pool as never, ...place(options, table) }), field),
+      };
+      return { store, location, tables, close };
     }
     const Database = await loadDriver<SqliteModule>('better-sqlite3', what);
     let db: InstanceType<SqliteModule>;
@@ -64,14 +79,24 @@ export async function openStore(url: string, o: OpenOptions = {}): Promise<Opene
     close = once(async () => db.close());
     db.pragma('journal_mode = WAL');
     db.pragma('busy_timeout = 5000');
-    return { store: make(() => createSqliteStore({ ...options, db: db as never }), field), location, close };
+    const store = make(() => createSqliteStore({ ...options, db: db as never }), field);
+    const tables: OtherTables = {
+      inbox: (table) => make(() => createSqliteInbox({ db: db as never, ...(table !== undefined ? { table } : {}) }), field),
+      schedules: (table) => make(() => createSqliteSchedules({ db: db as never, ...(table !== undefined ? { table } : {}) }), field),
+    };
+    return { store, location, tables, close };
   } catch (error) {
     await close().catch(() => {});
     throw error;
   }
 }
 
-function make(factory: () => OutboxStore, field: string): OutboxStore {
+/** The outbox's schema (PostgreSQL schema, MySQL database) holds the other tables too. */
+function place(options: Record<string, unknown>, table: string | undefined): { schema?: string; table?: string } {
+  return { ...(options.schema !== undefined ? { schema: options.schema as string } : {}), ...(table !== undefined ? { table } : {}) };
+}
+
+function make<T>(factory: () => T, field: string): T {
   try {
     return factory();
   } catch (error) {

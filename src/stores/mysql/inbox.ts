@@ -1,7 +1,13 @@
 import { schemaMissing, transactionConflict } from '../../core/errors.js';
 import type { InboxStore } from '../../core/inbox.js';
+import { INBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
+import { columnShapes } from '../shared/schema-registry.js';
+import { mysqlMigrate } from './migrate.js';
+import { mysqlVersionStatements } from './schema.js';
+import { mysqlTableStatus } from './schema-status.js';
 import { affectedRows, checkTransactionHandle, duplicateKeyIndex, isDeadlock, isNoSuchTable, selectRows, type MysqlTransaction } from './driver.js';
 import { resolveTableOptions, type MysqlTableOptions } from './options.js';
+import { resolveLayout } from '../shared/layout.js';
 import { timed } from './sql.js';
 
 export interface MysqlInboxOptions extends MysqlTableOptions {
@@ -12,6 +18,25 @@ export interface MysqlInboxOptions extends MysqlTableOptions {
 /** Server-side limit of the cleaner's statements (they run outside any caller's transaction). */
 const CLEANUP_TIMEOUT_MS = 10_000;
 const NOW = 'UTC_TIMESTAMP(6)';
+/** Column types as `information_schema` names them, for `schemaStatus()`. */
+const COLUMNS = columnShapes({ consumer: 'varbinary(1020)', message_id: 'varbinary(1020)', received_at: 'datetime(6)', result: 'longtext' });
+
+/** The inbox table's names, the statements `migrate()` runs (version record included) and what its status checks; no I/O. */
+export function mysqlInboxTable(o: { table?: string; schema?: string }) {
+  const { table, bareTable, quote } = resolveLayout({ table: o.table, schema: o.schema }, 'txbox_inbox', '`');
+  const statements = [
+    `CREATE TABLE IF NOT EXISTS ${table} (
+  consumer VARBINARY(1020) NOT NULL,
+  message_id VARBINARY(1020) NOT NULL,
+  received_at DATETIME(6) NOT NULL,
+  result LONGTEXT NULL,
+  PRIMARY KEY (consumer, message_id),
+  KEY ${quote('txbox_received')} (received_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+    ...mysqlVersionStatements({ table, bareTable, quote }, INBOX_SCHEMA_VERSION),
+  ];
+  return { table, bareTable, quote, statements, shape: { columns: COLUMNS, indexes: ['PRIMARY', 'txbox_received'] } };
+}
 
 /**
  * The inbox for MySQL / MariaDB: the (consumer, message_id) primary key makes the INSERT the
@@ -27,15 +52,8 @@ const NOW = 'UTC_TIMESTAMP(6)';
  * in trailing spaces (or case, with a `_ci` collation) would be one id, and a message skipped.
  */
 export function createMysqlInbox(options: MysqlInboxOptions): InboxStore<MysqlTransaction> {
-  const { pool, table, bareTable, quote, schema } = resolveTableOptions(options, 'txbox_inbox');
-  const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
-  consumer VARBINARY(1020) NOT NULL,
-  message_id VARBINARY(1020) NOT NULL,
-  received_at DATETIME(6) NOT NULL,
-  result LONGTEXT NULL,
-  PRIMARY KEY (consumer, message_id),
-  KEY ${quote('txbox_received')} (received_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`;
+  const { pool, table, bareTable, schema } = resolveTableOptions(options, 'txbox_inbox');
+  const t = mysqlInboxTable(options);
   const where = 'WHERE consumer = ? AND message_id = ?';
   const older = `received_at < ${NOW} - INTERVAL ? MICROSECOND`;
   // User-level locks are server-wide and their names are limited to 64 characters: hash the table.
@@ -94,9 +112,9 @@ export function createMysqlInbox(options: MysqlInboxOptions): InboxStore<MysqlTr
         else conn.release();
       }
     },
-    async migrate() {
-      await pool.query(ddl);
-    },
-    schemaSql: () => `${ddl};`,
+    // Version 1 is the only one yet: a table at any version below gets the same statements.
+    migrate: () => mysqlMigrate(pool, t, schema ?? null, INBOX_SCHEMA_VERSION, () => t.statements),
+    schemaSql: () => t.statements.map((s) => `${s};`).join('\n'),
+    schemaStatus: () => mysqlTableStatus(pool, 'inbox', t, schema ?? null, t.shape, INBOX_SCHEMA_VERSION),
   };
 }

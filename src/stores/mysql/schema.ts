@@ -1,6 +1,7 @@
 import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
-import type { TableLayout } from '../shared/layout.js';
-import { columnNames, literal, registryTable, upgradeStatements, type UpgradeStep } from '../shared/schema-registry.js';
+import type { TableShape } from '../../core/schema-version.js';
+import type { OutboxColumns, TableLayout } from '../shared/layout.js';
+import { literal, outboxColumnShapes, registryTable, upgradeStatements, type RegisteredTable, type UpgradeStep } from '../shared/schema-registry.js';
 
 /** Index names are scoped to their table in MySQL, so they need no table prefix. */
 export const INDEX = { id: 'txbox_id', dedup: 'txbox_dedup', pending: 'txbox_pending', key: 'txbox_key' } as const;
@@ -53,6 +54,30 @@ export function mysqlSchema(l: TableLayout, pendingDedup: string): string {
 }
 
 /**
+ * The type of each outbox column as `information_schema.columns.column_type` names it, without
+ * the display widths of integer types (MariaDB writes `bigint(20) unsigned`, MySQL 8 `bigint unsigned`).
+ */
+export const MYSQL_OUTBOX_TYPES: Readonly<Record<keyof OutboxColumns, string>> = {
+  position: 'bigint unsigned',
+  id: 'char(36)',
+  topic: 'varchar(255)',
+  key: 'varchar(255)',
+  payload: 'longblob',
+  contentType: 'varchar(255)',
+  headers: 'mediumtext',
+  dedupKey: 'varchar(255)',
+  createdAt: 'datetime(6)',
+  availableAt: 'datetime(6)',
+  attempts: 'int',
+  lastError: 'text',
+  leaseToken: 'char(36)',
+  leaseUntil: 'datetime(6)',
+  processedAt: 'datetime(6)',
+  deadAt: 'datetime(6)',
+  attemptHistory: 'mediumtext',
+};
+
+/**
  * Add-only changes since version 1; each new version adds one step here. MySQL's DDL commits
  * statement by statement, so a step may meet its own work half done (see mysqlUpgradeStatements).
  * 2: the attempt history, JSON as MEDIUMTEXT like the headers; a nullable last column is added
@@ -62,23 +87,23 @@ const UPGRADES: readonly UpgradeStep[] = [
   { to: 2, statements: (l) => [`ALTER TABLE ${l.table} ADD COLUMN ${l.c.attemptHistory} MEDIUMTEXT NULL`] },
 ];
 
-/** The version registry and this table's record in it; the record never lowers a version. */
-export function mysqlVersionStatements(l: TableLayout): string[] {
-  const registry = registryTable(l);
+/** The version registry and a txbox table's record in it; the record never lowers a version. */
+export function mysqlVersionStatements(t: RegisteredTable, version: number): string[] {
+  const registry = registryTable(t);
   return [
     `CREATE TABLE IF NOT EXISTS ${registry} (
   table_name VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
   version INT NOT NULL,
   migrated_at DATETIME(6) NOT NULL
 ) ENGINE=InnoDB`,
-    `INSERT INTO ${registry} (table_name, version, migrated_at) VALUES (${literal(l.bareTable)}, ${OUTBOX_SCHEMA_VERSION}, UTC_TIMESTAMP(6))
+    `INSERT INTO ${registry} (table_name, version, migrated_at) VALUES (${literal(t.bareTable)}, ${version}, UTC_TIMESTAMP(6))
   ON DUPLICATE KEY UPDATE version = GREATEST(version, VALUES(version)), migrated_at = VALUES(migrated_at)`,
   ];
 }
 
 /** The statements `migrate()` runs, one at a time, on a table at version `from` (null: no table yet). */
 export function mysqlMigrationStatements(l: TableLayout, pendingDedup: string, from: number | null): string[] {
-  return [...mysqlUpgradeStatements(l, from), mysqlSchema(l, pendingDedup), ...mysqlVersionStatements(l)];
+  return [...mysqlUpgradeStatements(l, from), mysqlSchema(l, pendingDedup), ...mysqlVersionStatements(l, OUTBOX_SCHEMA_VERSION)];
 }
 
 /**
@@ -86,22 +111,22 @@ export function mysqlMigrationStatements(l: TableLayout, pendingDedup: string, f
  * version record leaves the table ahead of its record; run again, that ALTER then fails with
  * ER_DUP_FIELDNAME, which `isAppliedStep` recognises as done.
  */
-export function mysqlUpgradeStatements(l: TableLayout, from: number | null): string[] {
+function mysqlUpgradeStatements(l: TableLayout, from: number | null): string[] {
   return from === null ? [] : upgradeStatements(UPGRADES, l, from);
 }
 
 /** MySQL's "duplicate column name": an ADD COLUMN step that ran before. */
 export const isAppliedStep = (error: unknown) => (error as { errno?: unknown })?.errno === 1060;
 
-/** The names `schemaStatus()` looks for: the generated dedup column and the inline indexes. */
-export function mysqlExpected(l: TableLayout, pendingDedupName: string) {
-  return { columns: [...columnNames(l), pendingDedupName], indexes: ['PRIMARY', ...Object.values(INDEX)] };
+/** What `schemaStatus()` looks for: the columns (the generated dedup column too) and the inline indexes. */
+export function mysqlExpected(l: TableLayout, pendingDedupName: string): TableShape {
+  return { columns: [...outboxColumnShapes(l, MYSQL_OUTBOX_TYPES), { name: pendingDedupName, type: 'varbinary(1020)' }], indexes: ['PRIMARY', ...Object.values(INDEX)] };
 }
 
 /** Catalog reads; the first parameter is the database (null: the connection's), the second the table. */
 export const MYSQL_CATALOG = {
   exists: `SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
-  columns: `SELECT column_name AS name FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
+  columns: `SELECT column_name AS name, column_type AS type FROM information_schema.columns WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
   indexes: `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = COALESCE(?, DATABASE()) AND table_name = ?`,
-  recorded: (l: TableLayout) => `SELECT version FROM ${registryTable(l)} WHERE table_name = ?`,
+  recorded: (t: RegisteredTable) => `SELECT version FROM ${registryTable(t)} WHERE table_name = ?`,
 };

@@ -6,12 +6,13 @@ import { headerPattern, matchesHeader } from '../shared/dead-letter-filter.js';
 import { claimBatch, settleBatch, type MysqlBatch } from './claim.js';
 import { affectedRows, duplicateKeyIndex, selectRows, type MysqlConnectionLike, type MysqlConnectionOf, type MysqlPoolLike, type MysqlTransaction } from './driver.js';
 import { resolveMysqlOptions, type MysqlStoreOptions } from './options.js';
-import { INDEX, isAppliedStep, mysqlMigrationStatements, mysqlUpgradeStatements } from './schema.js';
+import { INDEX, mysqlMigrationStatements } from './schema.js';
 import { randomUUID } from 'node:crypto';
 import type { RequeueOptions } from '../../core/store.js';
 import { requeueDeadLetters, resolveRequeue, type RequeueSteps } from '../../core/requeue.js';
-import { mysqlRecordedVersion, mysqlSchemaStatus, withMigrateLock } from './schema-status.js';
-import { startingVersion } from '../../core/schema-version.js';
+import { mysqlSchemaStatus } from './schema-status.js';
+import { mysqlMigrate } from './migrate.js';
+import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
 import { PENDING_DEDUP_COLUMN } from './options.js';
 import { maintenanceStatements, relayStatements } from './sql.js';
 import { mysqlWriter } from './write.js';
@@ -127,18 +128,7 @@ export function createMysqlStore<P extends MysqlPoolLike>(options: MysqlStoreOpt
       const rows = await selectRows<StatsRow & { now_utc: string }>(pool, byTopic ? statsSql.byTopic : statsSql.total);
       return summarizeStats(rows.map(statsPart), epochMs(rows[0]?.now_utc) ?? Date.now(), byTopic);
     },
-    async migrate() {
-      await withMigrateLock(pool, async (conn) => {
-        const { exists, recorded } = await mysqlRecordedVersion(conn, layout, schemaName);
-        const from = startingVersion(layout.table, recorded, exists);
-        for (const statement of mysqlUpgradeStatements(layout, from)) {
-          await conn.query(statement).catch((error: unknown) => {
-            if (!isAppliedStep(error)) throw error;
-          });
-        }
-        for (const statement of mysqlMigrationStatements(layout, o.pendingDedup, null)) await conn.query(statement);
-      });
-    },
+    migrate: () => mysqlMigrate(pool, layout, schemaName, OUTBOX_SCHEMA_VERSION, (from) => mysqlMigrationStatements(layout, o.pendingDedup, from)),
     schemaSql: () => schema.map((s) => `${s};`).join('\n'),
     schemaStatus: () => mysqlSchemaStatus(pool, layout, schemaName, PENDING_DEDUP_COLUMN),
     query: mysqlQueries(o, { requeue: (ids, position) => requeue(ids, { position }), discard }),

@@ -1,8 +1,13 @@
 import { invalidOption } from '../../core/errors.js';
 import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
+import { SCHEDULES_SCHEMA_VERSION } from '../../core/schema-version.js';
 import { checkIdentifier } from '../shared/layout.js';
 import { rowToSchedule, SCHEDULE_COLUMNS } from '../shared/schedule-rows.js';
-import { runScript, type PgQueryable } from './driver.js';
+import { columnShapes } from '../shared/schema-registry.js';
+import type { PgQueryable } from './driver.js';
+import { pgMigrate, type PgMigrationSource } from './migrate.js';
+import { postgresVersionSql } from './schema.js';
+import { pgTableStatus } from './schema-status.js';
 
 export interface PgSchedulesOptions {
   /** Table name. Default `txbox_schedules`. */
@@ -11,13 +16,19 @@ export interface PgSchedulesOptions {
   schema?: string;
 }
 
-/** Schedules for PostgreSQL and PGlite. */
-export function buildPgSchedules<Tx extends PgQueryable>(kind: string, db: PgQueryable & { exec?: (sql: string) => Promise<unknown> }, o: PgSchedulesOptions = {}): ScheduleStore<Tx> {
+const TIME = 'timestamp with time zone';
+/** The columns as `format_type()` names their types, for `schemaStatus()`. */
+const COLUMNS = columnShapes({ name: 'text', cron: 'text', timezone: 'text', topic: 'text', payload: 'text', msg_key: 'text', next_run_at: TIME, updated_at: TIME });
+
+const quote = (name: string) => `"${name}"`;
+
+/** The schedules table's names, the script `migrate()` runs (version record included) and what its status checks; no I/O. */
+export function pgSchedulesTable(o: PgSchedulesOptions) {
   if (o === null || typeof o !== 'object') throw invalidOption('options', o, 'must be an object');
-  const bare = checkIdentifier('table', o.table ?? 'txbox_schedules');
+  const bareTable = checkIdentifier('table', o.table ?? 'txbox_schedules');
   const schema = o.schema === undefined ? undefined : checkIdentifier('schema', o.schema);
-  const table = schema ? `"${schema}"."${bare}"` : `"${bare}"`;
-  const ddl = `${schema ? `CREATE SCHEMA IF NOT EXISTS "${schema}";\n` : ''}CREATE TABLE IF NOT EXISTS ${table} (
+  const table = schema ? `${quote(schema)}.${quote(bareTable)}` : quote(bareTable);
+  const ddl = `${schema ? `CREATE SCHEMA IF NOT EXISTS ${quote(schema)};\n` : ''}CREATE TABLE IF NOT EXISTS ${table} (
   name text PRIMARY KEY,
   cron text NOT NULL,
   timezone text,
@@ -26,7 +37,15 @@ export function buildPgSchedules<Tx extends PgQueryable>(kind: string, db: PgQue
   msg_key text,
   next_run_at timestamptz NOT NULL,
   updated_at timestamptz NOT NULL DEFAULT now()
-);`;
+);
+${postgresVersionSql({ table, bareTable, quote }, SCHEDULES_SCHEMA_VERSION)}`;
+  return { table, bareTable, quote, ddl, shape: { columns: COLUMNS, indexes: ['PRIMARY'] } };
+}
+
+/** Schedules for PostgreSQL and PGlite. */
+export function buildPgSchedules<Tx extends PgQueryable>(kind: string, db: PgMigrationSource & { exec?: (sql: string) => Promise<unknown> }, o: PgSchedulesOptions = {}): ScheduleStore<Tx> {
+  const t = pgSchedulesTable(o);
+  const { table, ddl } = t;
   const values = (s: StoredSchedule) => [s.name, s.cron, s.timezone, s.topic, s.payload, s.key, s.nextRunAt];
   return {
     kind,
@@ -47,7 +66,9 @@ ON CONFLICT (name) DO UPDATE SET cron = EXCLUDED.cron, timezone = EXCLUDED.timez
       (await tx.query(`SELECT ${SCHEDULE_COLUMNS} FROM ${table} WHERE next_run_at <= now() AND topic = ANY($2::text[]) ORDER BY next_run_at LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit, [...topics]])).rows.map(rowToSchedule),
     advance: async (tx, name, from, to) =>
       (await tx.query(`UPDATE ${table} SET next_run_at = $3, updated_at = now() WHERE name = $1 AND next_run_at = $2 RETURNING 1`, [name, from, to])).rows.length === 1,
-    migrate: () => runScript(db, `SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'));\n${ddl}`),
+    // Version 1 is the only one yet: a table at any version below gets the same script.
+    migrate: () => pgMigrate(db, t, SCHEDULES_SCHEMA_VERSION, () => ddl),
     schemaSql: () => ddl,
+    schemaStatus: () => pgTableStatus(db, 'schedules', t, t.shape, SCHEDULES_SCHEMA_VERSION),
   };
 }

@@ -14,8 +14,9 @@ import { pgStatsSql } from './stats.js';
 import { statsPart, type StatsRow } from '../shared/stats-rows.js';
 import { summarizeStats } from '../../core/stats.js';
 import { postgresMigrationSql } from './schema.js';
-import { pgRecordedVersion, pgSchemaStatus } from './schema-status.js';
-import { startingVersion } from '../../core/schema-version.js';
+import { pgSchemaStatus } from './schema-status.js';
+import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
+import { pgMigrate } from './migrate.js';
 import { pgQueries } from './queries.js';
 import { cleanupSql, deadLetterSql, debounceLockSql, replacePendingSql, settleDeliveredSql, settleSql } from './sql.js';
 
@@ -238,34 +239,9 @@ export function buildPgStore<Tx extends PgQueryable>(kind: string, db: PgConnect
       const { rows } = await db.query(byTopic ? statsSql.byTopic : statsSql.total);
       return summarizeStats((rows as StatsRow[]).map(statsPart), Number(rows[0]?.now_ms ?? Date.now()), byTopic);
     },
-    async migrate() {
-      // One migrator at a time (concurrent CREATE ... IF NOT EXISTS can still collide in
-      // PostgreSQL), in one transaction: a refused or failed upgrade leaves nothing behind.
-      await inMigrationTransaction(db, async (tx) => {
-        await tx.query(`SELECT pg_advisory_xact_lock(hashtext('txbox:migrate'))`);
-        const { exists, recorded } = await pgRecordedVersion(tx, layout);
-        const from = startingVersion(layout.table, recorded, exists);
-        await runScript(tx, postgresMigrationSql(layout, o.schema, from));
-      });
-    },
+    migrate: () => pgMigrate(db, layout, OUTBOX_SCHEMA_VERSION, (from) => postgresMigrationSql(layout, o.schema, from)),
     schemaStatus: () => pgSchemaStatus(db, layout),
     schemaSql: () => schema,
     query: pgQueries(db, o, { requeue: (ids, position) => requeueDeadLetters(ids, { position }, requeueSteps), discard: (ids) => count(dead.discard, [ids]) }),
   };
-}
-
-/** A transaction on a pooled connection (pg) or PGlite's own; the script runs through `exec` where there is one. */
-async function inMigrationTransaction(db: PgConnectionSource, fn: (tx: PgQueryable & { exec?: (sql: string) => Promise<unknown> }) => Promise<void>): Promise<void> {
-  if (!db.connect && db.transaction) return db.transaction(fn);
-  if (!db.connect) throw new TxboxError('NOT_SUPPORTED', 'migrate() needs a pool with connect() or a database with transaction()');
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    await fn(client);
-    await client.query('COMMIT');
-  } catch (error) {
-    await client.query('ROLLBACK').then(() => client.release(), () => client.release(true));
-    throw error;
-  }
-  client.release();
 }

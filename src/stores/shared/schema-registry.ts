@@ -1,21 +1,31 @@
-import { OUTBOX_SCHEMA_VERSION, SCHEMA_REGISTRY_TABLE } from '../../core/schema-version.js';
-import type { TableLayout } from './layout.js';
+import { OUTBOX_SCHEMA_VERSION, SCHEMA_REGISTRY_TABLE, type ColumnShape } from '../../core/schema-version.js';
+import type { OutboxColumns, TableLayout } from './layout.js';
 
 /**
  * The schema version of each txbox table is a row of `txbox_schema` (table name, version), in the
  * table's own schema: a table COMMENT would do for PostgreSQL and MySQL but SQLite has none, and
- * users' own ALTERs rewrite comments; a row reads the same way in every dialect.
+ * users' own ALTERs rewrite comments; a row reads the same way in every dialect. The outbox, inbox
+ * and schedules tables each have their own row and their own version.
  */
-export function registryTable(l: TableLayout): string {
-  // The layout's table is `<schema>.<table>` or `<table>`, quoted: the registry sits beside it.
-  return l.table.slice(0, l.table.length - l.quote(l.bareTable).length) + l.quote(SCHEMA_REGISTRY_TABLE);
+
+/** Any txbox table, as the registry needs it: its quoted (schema-qualified) and bare names. */
+export type RegisteredTable = Pick<TableLayout, 'table' | 'bareTable' | 'quote'>;
+
+export function registryTable(t: RegisteredTable): string {
+  // The table is `<schema>.<table>` or `<table>`, quoted: the registry sits beside it.
+  return t.table.slice(0, t.table.length - t.quote(t.bareTable).length) + t.quote(SCHEMA_REGISTRY_TABLE);
 }
 
 /** `'name'`: identifiers are checked to letters, digits and `_` (layout.ts), so they are safe as literals. */
 export const literal = (name: string) => `'${name}'`;
 
-/** The bare names of the outbox columns a layout expects. */
-export const columnNames = (l: TableLayout): string[] => Object.values(l.c).map((q) => q.slice(1, -1));
+/** The outbox columns a layout expects, each with the type a dialect creates it with. */
+export function outboxColumnShapes(l: TableLayout, types: Readonly<Record<keyof OutboxColumns, string>>): ColumnShape[] {
+  return (Object.keys(l.c) as (keyof OutboxColumns)[]).map((role) => ({ name: l.c[role].slice(1, -1), type: types[role] }));
+}
+
+/** Columns written as `{ name: type }`, as the inbox and schedules tables declare theirs. */
+export const columnShapes = (types: Readonly<Record<string, string>>): ColumnShape[] => Object.entries(types).map(([name, type]) => ({ name, type }));
 
 /** The partial indexes of PostgreSQL and SQLite (see indexes.ts), by name. */
 export const partialIndexNames = (l: TableLayout): string[] => ['id', 'pending', 'key', 'dedup', 'processed', 'dead'].map((s) => l.derived(s));

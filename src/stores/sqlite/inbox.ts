@@ -3,8 +3,16 @@ import { systemClock } from '../../core/clock.js';
 import { invalidOption, schemaMissing } from '../../core/errors.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { InboxStore } from '../../core/inbox.js';
+import { INBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
 import { checkIdentifier } from '../shared/layout.js';
+import { columnShapes } from '../shared/schema-registry.js';
 import { checkTransactionHandle, isNoSuchTable, statementCache, type SqliteDatabaseLike } from './driver.js';
+import { sqliteMigrate } from './migrate.js';
+import { sqliteVersionSql } from './schema.js';
+import { sqliteTableStatus } from './schema-status.js';
+
+/** The declared column types, for `schemaStatus()`. */
+const COLUMNS = columnShapes({ consumer: 'TEXT', message_id: 'TEXT', received_at: 'INTEGER', result: 'TEXT' });
 
 export interface SqliteInboxOptions {
   db: SqliteDatabaseLike;
@@ -13,14 +21,13 @@ export interface SqliteInboxOptions {
   clock?: Clock;
 }
 
-/** The inbox for SQLite. SQLite has one writer, so the insert-or-ignore can never race. */
-export function createSqliteInbox(options: SqliteInboxOptions): InboxStore<SqliteDatabaseLike> {
-  rejectUnknownOptions<SqliteInboxOptions>(options, { db: true, table: true, clock: true });
-  const db = options?.db;
-  if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
-  const clock = options.clock ?? systemClock;
-  const bare = checkIdentifier('table', options.table ?? 'txbox_inbox');
-  const table = `"${bare}"`;
+const quote = (name: string) => `"${name}"`;
+
+/** The inbox table's names, the script `migrate()` runs (version record included) and what its status checks; no I/O. */
+export function sqliteInboxTable(o: { table?: string }) {
+  const bareTable = checkIdentifier('table', o.table ?? 'txbox_inbox');
+  const table = quote(bareTable);
+  const receivedIndex = `${bareTable}_received`;
   const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
   consumer TEXT NOT NULL,
   message_id TEXT NOT NULL,
@@ -28,7 +35,19 @@ export function createSqliteInbox(options: SqliteInboxOptions): InboxStore<Sqlit
   result TEXT,
   PRIMARY KEY (consumer, message_id)
 );
-CREATE INDEX IF NOT EXISTS "${bare}_received" ON ${table} (received_at);`;
+CREATE INDEX IF NOT EXISTS ${quote(receivedIndex)} ON ${table} (received_at);
+${sqliteVersionSql({ table, bareTable, quote }, INBOX_SCHEMA_VERSION)}`;
+  return { table, bareTable, quote, ddl, shape: { columns: COLUMNS, indexes: ['PRIMARY', receivedIndex] } };
+}
+
+/** The inbox for SQLite. SQLite has one writer, so the insert-or-ignore can never race. */
+export function createSqliteInbox(options: SqliteInboxOptions): InboxStore<SqliteDatabaseLike> {
+  rejectUnknownOptions<SqliteInboxOptions>(options, { db: true, table: true, clock: true });
+  const db = options?.db;
+  if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
+  const clock = options.clock ?? systemClock;
+  const t = sqliteInboxTable(options);
+  const { table, ddl } = t;
   const stmt = statementCache();
   const where = 'WHERE consumer = ? AND message_id = ?';
   const recordSync = (tx: SqliteDatabaseLike, consumer: string, messageId: string) => {
@@ -54,7 +73,9 @@ CREATE INDEX IF NOT EXISTS "${bare}_received" ON ${table} (received_at);`;
     saveResult: async (tx, consumer, messageId, json) => saveResultSync(tx, consumer, messageId, json),
     cleanup: async (windowMs, limit) =>
       stmt(db, `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE received_at < ? ORDER BY received_at LIMIT ?)`).run(clock.now() - windowMs, limit).changes,
-    migrate: async () => void db.exec(ddl),
+    // Version 1 is the only one yet: a table at any version below gets the same script.
+    migrate: async () => sqliteMigrate(db, t, INBOX_SCHEMA_VERSION, () => ddl),
     schemaSql: () => ddl,
+    schemaStatus: async () => sqliteTableStatus(db, 'inbox', t, t.shape, INBOX_SCHEMA_VERSION),
   };
 }

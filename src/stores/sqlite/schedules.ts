@@ -2,9 +2,17 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { invalidOption } from '../../core/errors.js';
 import { rejectUnknownOptions } from '../../core/option-keys.js';
 import type { ScheduleStore, StoredSchedule } from '../../core/schedule-store.js';
+import { SCHEDULES_SCHEMA_VERSION } from '../../core/schema-version.js';
 import { checkIdentifier } from '../shared/layout.js';
 import { rowToSchedule, SCHEDULE_COLUMNS, type ScheduleRow } from '../shared/schedule-rows.js';
+import { columnShapes } from '../shared/schema-registry.js';
 import { statementCache, type SqliteDatabaseLike } from './driver.js';
+import { sqliteMigrate } from './migrate.js';
+import { sqliteVersionSql } from './schema.js';
+import { sqliteTableStatus } from './schema-status.js';
+
+/** The declared column types, for `schemaStatus()`. */
+const COLUMNS = columnShapes({ name: 'TEXT', cron: 'TEXT', timezone: 'TEXT', topic: 'TEXT', payload: 'TEXT', msg_key: 'TEXT', next_run_at: 'INTEGER' });
 
 export interface SqliteSchedulesOptions {
   db: SqliteDatabaseLike;
@@ -13,13 +21,12 @@ export interface SqliteSchedulesOptions {
   clock?: Clock;
 }
 
-/** Schedules for SQLite (times in integer milliseconds). */
-export function createSqliteSchedules(options: SqliteSchedulesOptions): ScheduleStore<SqliteDatabaseLike> {
-  rejectUnknownOptions<SqliteSchedulesOptions>(options, { db: true, table: true, clock: true });
-  const db = options?.db;
-  if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
-  const clock = options.clock ?? systemClock;
-  const table = `"${checkIdentifier('table', options.table ?? 'txbox_schedules')}"`;
+const quote = (name: string) => `"${name}"`;
+
+/** The schedules table's names, the script `migrate()` runs (version record included) and what its status checks; no I/O. */
+export function sqliteSchedulesTable(o: { table?: string }) {
+  const bareTable = checkIdentifier('table', o.table ?? 'txbox_schedules');
+  const table = quote(bareTable);
   const ddl = `CREATE TABLE IF NOT EXISTS ${table} (
   name TEXT PRIMARY KEY,
   cron TEXT NOT NULL,
@@ -28,7 +35,19 @@ export function createSqliteSchedules(options: SqliteSchedulesOptions): Schedule
   payload TEXT NOT NULL,
   msg_key TEXT,
   next_run_at INTEGER NOT NULL
-);`;
+);
+${sqliteVersionSql({ table, bareTable, quote }, SCHEDULES_SCHEMA_VERSION)}`;
+  return { table, bareTable, quote, ddl, shape: { columns: COLUMNS, indexes: ['PRIMARY'] } };
+}
+
+/** Schedules for SQLite (times in integer milliseconds). */
+export function createSqliteSchedules(options: SqliteSchedulesOptions): ScheduleStore<SqliteDatabaseLike> {
+  rejectUnknownOptions<SqliteSchedulesOptions>(options, { db: true, table: true, clock: true });
+  const db = options?.db;
+  if (!db || typeof db.prepare !== 'function') throw invalidOption('db', db, 'must be a better-sqlite3 Database');
+  const clock = options.clock ?? systemClock;
+  const t = sqliteSchedulesTable(options);
+  const { table, ddl } = t;
   const stmt = statementCache();
   const saveSync = (tx: SqliteDatabaseLike, s: StoredSchedule) => {
     stmt(tx, `INSERT INTO ${table} (${SCHEDULE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -54,7 +73,9 @@ ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, timezone = excluded.timez
     due: async (tx, limit, topics) => dueSync(tx, limit, topics),
     advance: async (tx, name, from, to) => advanceSync(tx, name, from, to),
     list: async () => (stmt(db, `SELECT ${SCHEDULE_COLUMNS} FROM ${table} ORDER BY name`).all() as ScheduleRow[]).map(rowToSchedule),
-    migrate: async () => void db.exec(ddl),
+    // Version 1 is the only one yet: a table at any version below gets the same script.
+    migrate: async () => sqliteMigrate(db, t, SCHEDULES_SCHEMA_VERSION, () => ddl),
     schemaSql: () => ddl,
+    schemaStatus: async () => sqliteTableStatus(db, 'schedules', t, t.shape, SCHEDULES_SCHEMA_VERSION),
   };
 }

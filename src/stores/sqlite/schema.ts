@@ -1,7 +1,7 @@
 import { partialIndexes } from '../shared/indexes.js';
 import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
-import type { TableLayout } from '../shared/layout.js';
-import { literal, registryTable, upgradeStatements, type UpgradeStep } from '../shared/schema-registry.js';
+import type { OutboxColumns, TableLayout } from '../shared/layout.js';
+import { literal, registryTable, upgradeStatements, type RegisteredTable, type UpgradeStep } from '../shared/schema-registry.js';
 
 /**
  * The outbox DDL for SQLite. AUTOINCREMENT keeps positions from being reused after the newest
@@ -35,6 +35,27 @@ export function sqliteSchema(l: TableLayout): string {
   ].join('\n');
 }
 
+/** The declared type of each outbox column, as `pragma_table_info` reports it, for `schemaStatus()`. */
+export const SQLITE_OUTBOX_TYPES: Readonly<Record<keyof OutboxColumns, string>> = {
+  position: 'INTEGER',
+  id: 'TEXT',
+  topic: 'TEXT',
+  key: 'TEXT',
+  payload: 'BLOB',
+  contentType: 'TEXT',
+  headers: 'TEXT',
+  dedupKey: 'TEXT',
+  createdAt: 'INTEGER',
+  availableAt: 'INTEGER',
+  attempts: 'INTEGER',
+  lastError: 'TEXT',
+  leaseToken: 'TEXT',
+  leaseUntil: 'INTEGER',
+  processedAt: 'INTEGER',
+  deadAt: 'INTEGER',
+  attemptHistory: 'TEXT',
+};
+
 /**
  * Add-only changes since version 1; each new version adds one step here.
  * 2: the attempt history (JSON text). SQLite adds a nullable column without touching any row.
@@ -43,28 +64,29 @@ const UPGRADES: readonly UpgradeStep[] = [
   { to: 2, statements: (l) => [`ALTER TABLE ${l.table} ADD COLUMN ${l.c.attemptHistory} TEXT;`] },
 ];
 
-/** The version registry and this table's record in it; the record never lowers a version. */
-export function sqliteVersionSql(l: TableLayout): string {
-  const registry = registryTable(l);
+/** The version registry and a txbox table's record in it; the record never lowers a version. */
+export function sqliteVersionSql(t: RegisteredTable, version: number): string {
+  const registry = registryTable(t);
   return `CREATE TABLE IF NOT EXISTS ${registry} (
   table_name TEXT PRIMARY KEY,
   version INTEGER NOT NULL,
   migrated_at INTEGER NOT NULL
 );
-INSERT INTO ${registry} (table_name, version, migrated_at) VALUES (${literal(l.bareTable)}, ${OUTBOX_SCHEMA_VERSION}, CAST(strftime('%s', 'now') AS INTEGER) * 1000)
+INSERT INTO ${registry} (table_name, version, migrated_at) VALUES (${literal(t.bareTable)}, ${version}, CAST(strftime('%s', 'now') AS INTEGER) * 1000)
   ON CONFLICT (table_name) DO UPDATE SET version = max(version, excluded.version), migrated_at = excluded.migrated_at;`;
 }
 
 /** What `migrate()` runs on a table at version `from` (null: no table yet). */
 export function sqliteMigrationSql(l: TableLayout, from: number | null): string {
   const upgrades = from === null ? [] : upgradeStatements(UPGRADES, l, from);
-  return [...upgrades, sqliteSchema(l), sqliteVersionSql(l)].join('\n');
+  return [...upgrades, sqliteSchema(l), sqliteVersionSql(l, OUTBOX_SCHEMA_VERSION)].join('\n');
 }
 
 /** Catalog reads; the parameter is the bare table name. */
 export const SQLITE_CATALOG = {
   exists: `SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?`,
-  columns: `SELECT name FROM pragma_table_info(?)`,
-  indexes: `SELECT name FROM pragma_index_list(?)`,
-  recorded: (l: TableLayout) => `SELECT version FROM ${registryTable(l)} WHERE table_name = ?`,
+  columns: `SELECT name, type FROM pragma_table_info(?)`,
+  // The primary key's index by role ('PRIMARY', as MySQL names it), not by SQLite's autoindex name.
+  indexes: `SELECT CASE WHEN origin = 'pk' THEN 'PRIMARY' ELSE name END AS name FROM pragma_index_list(?)`,
+  recorded: (t: RegisteredTable) => `SELECT version FROM ${registryTable(t)} WHERE table_name = ?`,
 };

@@ -11,8 +11,9 @@ import { requeueDeadLetters, type RequeueSteps } from '../../core/requeue.js';
 import { checkTransactionHandle, isAsyncTransaction, isUniqueViolation, statementCache, writeError, type SqliteAsyncTransactionLike, type SqliteDatabaseLike, type SqliteTransactionLike } from './driver.js';
 import { resolveSqliteOptions, type SqliteStoreOptions } from './options.js';
 import { sqliteMigrationSql } from './schema.js';
-import { sqliteRecordedVersion, sqliteSchemaStatus } from './schema-status.js';
-import { startingVersion } from '../../core/schema-version.js';
+import { sqliteSchemaStatus } from './schema-status.js';
+import { sqliteMigrate } from './migrate.js';
+import { OUTBOX_SCHEMA_VERSION } from '../../core/schema-version.js';
 import { sqliteStatements } from './sql.js';
 import { sqliteStatsSql } from './stats.js';
 import { statsPart, type StatsRow } from '../shared/stats-rows.js';
@@ -169,15 +170,7 @@ export function createSqliteStore<D extends SqliteDatabaseLike>(options: SqliteS
       const rows = stmt(db, sqliteStatsSql(o.layout, byTopic)).all({ now }) as StatsRow[];
       return summarizeStats(rows.map(statsPart), now, byTopic);
     },
-    // An IMMEDIATE transaction takes the write lock first: migrators in several processes queue,
-    // and a refused or failed upgrade leaves nothing behind (SQLite's DDL is transactional).
-    migrate: async () =>
-      db
-        .transaction(() => {
-          const { exists, recorded } = sqliteRecordedVersion(db, o.layout);
-          db.exec(sqliteMigrationSql(o.layout, startingVersion(o.layout.table, recorded, exists)));
-        })
-        .immediate(),
+    migrate: async () => sqliteMigrate(db, o.layout, OUTBOX_SCHEMA_VERSION, (from) => sqliteMigrationSql(o.layout, from)),
     schemaSql: () => schema,
     schemaStatus: async () => sqliteSchemaStatus(db, o.layout),
     query: sqliteQueries(o, { requeue: (ids, position) => requeueDeadLetters(ids, { position }, requeueSteps), discard: (ids) => store.discardDeadLetters(ids) }),

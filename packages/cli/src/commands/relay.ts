@@ -4,6 +4,7 @@ import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createOtelInstrumentation } from 'txbox/opentelemetry';
 import { CliError, EXIT } from '../exit.js';
+import { DashboardHost } from '../daemon/dashboard-host.js';
 import { createProbeServer } from '../daemon/http.js';
 import { loadConfig } from '../daemon/load-config.js';
 import { stderrLog as log } from '../daemon/log.js';
@@ -11,7 +12,7 @@ import { Supervisor } from '../daemon/supervisor.js';
 
 export function relayCommand(): Command {
   return new Command('relay')
-    .description('run the relay daemon: every outbox of the configuration, /healthz, /readyz and /metrics; SIGHUP reloads, SIGTERM/SIGINT drain and exit')
+    .description('run the relay daemon: every outbox of the configuration, /healthz, /readyz, /metrics and the dashboard; SIGHUP reloads, SIGTERM/SIGINT drain and exit')
     .requiredOption('-c, --config <file>', 'txbox.config.json, or a .mjs module exporting the configuration')
     .action(async (flags: { config: string }) => {
       process.exitCode = await runDaemon(flags.config);
@@ -25,9 +26,10 @@ async function runDaemon(file: string): Promise<number> {
   const exporter = new PrometheusExporter({ preventServerStart: true });
   const meterProvider = new MeterProvider({ readers: [exporter] });
   const otel = createOtelInstrumentation({ meterProvider });
-  const supervisor = new Supervisor(otel, log);
+  const dashboard = new DashboardHost();
+  const supervisor = new Supervisor({ otel, log, listen: dashboard.onEvent });
   let accepting = true;
-  const server = createProbeServer({ accepting: () => accepting, health: () => supervisor.health() }, exporter);
+  const server = createProbeServer({ accepting: () => accepting, health: () => supervisor.health() }, exporter, dashboard);
   server.listen(config.http.port, config.http.host);
   try {
     await once(server, 'listening');
@@ -35,10 +37,14 @@ async function runDaemon(file: string): Promise<number> {
     throw new CliError(`http.port: cannot listen on ${config.http.host}:${config.http.port}: ${(error as Error).message}`);
   }
   const address = server.address();
-  log.info(`listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.http.port} (/healthz /readyz /metrics)`);
+  const served = ['/healthz', '/readyz', '/metrics', ...(config.dashboard?.enabled ? [config.dashboard.path] : [])];
+  log.info(`listening on ${typeof address === 'object' && address ? `${address.address}:${address.port}` : config.http.port} (${served.join(' ')})`);
   try {
     await supervisor.apply(config, dir, true);
+    await dashboard.update(config.dashboard, supervisor.views());
   } catch (error) {
+    await supervisor.stopAll();
+    await dashboard.close();
     server.close();
     await meterProvider.shutdown().catch(() => {});
     throw error;
@@ -52,6 +58,7 @@ async function runDaemon(file: string): Promise<number> {
       try {
         const next = await loadConfig(file);
         await supervisor.apply(next.config, next.dir, false);
+        await dashboard.update(next.config.dashboard, supervisor.views());
         log.info(`reloaded: running ${supervisor.names.join(', ') || 'none'}`);
       } catch (error) {
         log.error(`reload refused, the running configuration stays: ${(error as Error).message}`);
@@ -71,6 +78,7 @@ async function runDaemon(file: string): Promise<number> {
   const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), config.shutdownTimeoutMs)));
   const outcome = await Promise.race([reloading.then(() => supervisor.stopAll()).then(() => 'done' as const), timedOut]);
   clearTimeout(timer);
+  await dashboard.close();
   server.close();
   server.closeAllConnections();
   await meterProvider.shutdown().catch(() => {});

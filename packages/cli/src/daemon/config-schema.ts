@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { dashboardSchema } from './dashboard-schema.js';
+import { transportSchema } from './transport-schema.js';
 
 /**
  * The relay daemon's configuration file. Every object is strict: an unknown (misspelt) key is an
@@ -6,37 +8,6 @@ import { z } from 'zod';
  */
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, 'must be 1 to 100 letters, digits, _ . or -');
-
-const publish = { publishTimeoutMs: int(1, 600_000).optional(), maxInFlight: int(1, 10_000).optional() };
-
-const rabbitmq = z.strictObject({
-  type: z.literal('rabbitmq'),
-  /** amqp://user:pass@host:5672/vhost */
-  url: z.string().min(1),
-  /** '' (the default exchange) routes by queue name: the message's topic. */
-  exchange: z.string().default(''),
-  persistent: z.boolean().optional(),
-  ...publish,
-});
-
-const http = z.strictObject({
-  type: z.literal('http'),
-  url: z.string().url(),
-  secret: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  headers: z.record(z.string(), z.string()).optional(),
-  bodyEncoding: z.enum(['raw', 'base64']).optional(),
-  ...publish,
-});
-
-const module = z.strictObject({
-  type: z.literal('module'),
-  /** A module (path relative to the configuration file) whose export is a producer. */
-  path: z.string().min(1),
-  /** The export holding the producer. Default `default`. */
-  export: z.string().min(1).default('default'),
-});
-
-export const transportSchema = z.discriminatedUnion('type', [rabbitmq, http, module]);
 
 const relay = z.strictObject({
   batchSize: int(1, 10_000).optional(),
@@ -68,6 +39,8 @@ export const configSchema = z
     http: z.strictObject({ port: int(0, 65_535).default(9464), host: z.string().min(1).default('0.0.0.0') }).default({ port: 9464, host: '0.0.0.0' }),
     /** Longest a SIGTERM/SIGINT waits for in-flight batches to be acknowledged. */
     shutdownTimeoutMs: int(1, 3_600_000).default(30_000),
+    /** The dashboard on the same port; absent: none. */
+    dashboard: dashboardSchema.optional(),
     outboxes: z.array(outbox),
   })
   .superRefine((c, ctx) => {
@@ -80,4 +53,3 @@ export const configSchema = z
 
 export type DaemonConfig = z.infer<typeof configSchema>;
 export type OutboxConfig = DaemonConfig['outboxes'][number];
-export type TransportConfig = OutboxConfig['transport'];

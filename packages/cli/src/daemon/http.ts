@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { OutboxHealth } from './readiness.js';
 
@@ -8,10 +8,20 @@ export interface Probes {
   health(): Record<string, OutboxHealth>;
 }
 
-/** `/healthz` (the process answers), `/readyz` (each outbox's store and producer answered), `/metrics` (Prometheus text). */
-export function createProbeServer(probes: Probes, exporter: PrometheusExporter): Server {
+/** What else the port serves: the dashboard, under its own path. */
+export interface Mounted {
+  owns(path: string): boolean;
+  serve(req: IncomingMessage, res: ServerResponse): void;
+}
+
+/**
+ * `/healthz` (the process answers), `/readyz` (each outbox's store and producer answered),
+ * `/metrics` (Prometheus text), and the dashboard under its path when one is configured.
+ */
+export function createProbeServer(probes: Probes, exporter: PrometheusExporter, dashboard?: Mounted): Server {
   return createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0]!;
+    if (dashboard?.owns(path)) return dashboard.serve(req, res);
     const json = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(`${JSON.stringify(body)}\n`);

@@ -6,19 +6,28 @@ import { openStore, type OpenedStore } from '../open-store.js';
 import type { OutboxConfig } from './config-schema.js';
 import type { Log } from './log.js';
 import { Readiness, type OutboxHealth } from './readiness.js';
-import { openTransport, type OpenedTransport } from './transports.js';
+import { openTransport, type OpenedTransport } from './transports/index.js';
 
 export interface RunningOutbox {
   readonly name: string;
   /** The configuration it was started with, to tell whether a reload changed it. */
   readonly fingerprint: string;
   health(): OutboxHealth;
+  /** What the dashboard shows of it: its store and its relay. */
+  readonly view: { readonly name: string; readonly store: OutboxStore; readonly relay: Relay };
   /** Lets the batches in flight finish and be acknowledged, then closes the store and transport. */
   stop(): Promise<void>;
 }
 
+/** Where a running outbox reports: metrics, the log, and whoever else listens to its relay's events (the dashboard). */
+export interface Observers {
+  readonly otel: OtelInstrumentation;
+  readonly log: Log;
+  readonly listen: (event: RelayEvent) => void;
+}
+
 /** Opens the store (checking it answers), the transport and the relay of one outbox, and starts it. */
-export async function startOutbox(c: OutboxConfig, index: number, configDir: string, otel: OtelInstrumentation, log: Log): Promise<RunningOutbox> {
+export async function startOutbox(c: OutboxConfig, index: number, configDir: string, { otel, log, listen }: Observers): Promise<RunningOutbox> {
   const field = `outboxes[${index}]`;
   const { url, table, schema, options } = c.store;
   const storeOptions = { name: c.name, ...options, ...(table !== undefined ? { table } : {}), ...(schema !== undefined ? { schema } : {}) };
@@ -34,6 +43,7 @@ export async function startOutbox(c: OutboxConfig, index: number, configDir: str
     const onEvent = (event: RelayEvent) => {
       otel.onEvent(event);
       readiness.onEvent(event);
+      listen(event);
       if (event.type === 'claim.failed' || event.type === 'produce.failed' || event.type === 'settle.failed') log.warn(`outbox ${c.name}: ${event.type}: ${String((event.error as Error)?.message ?? event.error)}`);
     };
     let relay: Relay;
@@ -50,6 +60,7 @@ export async function startOutbox(c: OutboxConfig, index: number, configDir: str
       name: c.name,
       fingerprint: JSON.stringify(c),
       health: () => combine(readiness.health, relay),
+      view: { name: c.name, store: opened.store, relay },
       async stop() {
         await relay.stop();
         await close(resources);

@@ -1,7 +1,5 @@
-import type { OtelInstrumentation } from 'txbox/opentelemetry';
 import type { DaemonConfig } from './config-schema.js';
-import type { Log } from './log.js';
-import { startOutbox, type RunningOutbox } from './outbox-runner.js';
+import { startOutbox, type Observers, type RunningOutbox } from './outbox-runner.js';
 import type { OutboxHealth } from './readiness.js';
 
 /**
@@ -12,10 +10,7 @@ import type { OutboxHealth } from './readiness.js';
 export class Supervisor {
   private readonly running = new Map<string, RunningOutbox>();
 
-  constructor(
-    private readonly otel: OtelInstrumentation,
-    private readonly log: Log,
-  ) {}
+  constructor(private readonly observers: Observers) {}
 
   /**
    * `strict` (at start): the first outbox that cannot start fails the whole call, after stopping
@@ -31,19 +26,24 @@ export class Supervisor {
     for (const { o, i } of wanted.values()) {
       if (this.running.has(o.name)) continue;
       try {
-        this.running.set(o.name, await startOutbox(o, i, configDir, this.otel, this.log));
+        this.running.set(o.name, await startOutbox(o, i, configDir, this.observers));
       } catch (error) {
         if (strict) {
           await this.stopAll();
           throw error;
         }
-        this.log.error(`outbox ${o.name} not started: ${(error as Error).message}`);
+        this.observers.log.error(`outbox ${o.name} not started: ${(error as Error).message}`);
       }
     }
   }
 
   health(): Record<string, OutboxHealth> {
     return Object.fromEntries([...this.running.values()].map((r) => [r.name, r.health()]));
+  }
+
+  /** The running outboxes' stores and relays, in the order they started. */
+  views(): RunningOutbox['view'][] {
+    return [...this.running.values()].map((r) => r.view);
   }
 
   get names(): string[] {
