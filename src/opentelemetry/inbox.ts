@@ -1,5 +1,6 @@
 import type { Meter } from '@opentelemetry/api';
 import type { InboxStore } from '../core/inbox.js';
+import { KeyedCache } from './cache.js';
 import { ATTR, METRIC } from './names.js';
 
 /**
@@ -9,8 +10,13 @@ import { ATTR, METRIC } from './names.js';
  */
 export function instrumentInboxStore<Tx>(store: InboxStore<Tx>, meter: Meter): InboxStore<Tx> {
   const messages = meter.createCounter(METRIC.inboxMessages, { unit: '{message}', description: 'Messages seen by the inbox, by outcome: first, duplicate' });
+  const byConsumer = new KeyedCache((consumer: string) => ({
+    first: { [ATTR.consumer]: consumer, [ATTR.outcome]: 'first' },
+    duplicate: { [ATTR.consumer]: consumer, [ATTR.outcome]: 'duplicate' },
+  }));
   const count = (consumer: string, first: boolean) => {
-    messages.add(1, { [ATTR.consumer]: consumer, [ATTR.outcome]: first ? 'first' : 'duplicate' });
+    const a = byConsumer.get(consumer);
+    messages.add(1, first ? a.first : a.duplicate);
     return first;
   };
   const recordSync = store.recordSync;
