@@ -42,6 +42,10 @@ npm_here() { "$node" "$npm_cli" "$@"; }
 [ "$(node --version)" = "$version" ] || fail "node on PATH is $(node --version), not $version"
 
 # 2. A copy of the repository (without its installs and build output), with its own install.
+if ! command -v rsync >/dev/null; then
+  step "installing rsync"
+  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rsync; } >/dev/null || fail "could not install rsync"
+fi
 step "copying the repository to $tree"
 mkdir -p "$tree"
 rsync -a --delete --exclude node_modules --exclude dist --exclude .git --exclude '*.tgz' "$repo/" "$tree/" \
