@@ -31,7 +31,8 @@ function relativeLinks(file: string): string[] {
 
 /** The packages a built file imports: bare specifiers, without node built-ins or subpaths. */
 function importedPackages(file: string): string[] {
-  const specifiers = [...read(file).matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+  // A specifier holds no white space: without that, `at('from', from)` would read as an import.
+  const specifiers = [...read(file).matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"\s]+)['"]/g)].map((m) => m[1]!);
   return specifiers
     .filter((s) => !s.startsWith('.') && !s.startsWith('node:') && !builtinModules.includes(s))
     .map((s) => s.split('/').slice(0, s.startsWith('@') ? 2 : 1).join('/'));

@@ -31,5 +31,6 @@ export function instrumentInboxStore<Tx>(store: InboxStore<Tx>, meter: Meter): I
     ...(recordSync ? { recordSync: (tx: Tx, consumer: string, messageId: string) => count(consumer, recordSync.call(store, tx, consumer, messageId)) } : {}),
     ...(store.storedResultSync ? { storedResultSync: store.storedResultSync.bind(store) } : {}),
     ...(store.saveResultSync ? { saveResultSync: store.saveResultSync.bind(store) } : {}),
+    ...(store.schemaStatus ? { schemaStatus: store.schemaStatus.bind(store) } : {}),
   };
 }

@@ -8,23 +8,19 @@
  * Jest from another folder until it is a dev dependency: TXBOX_JEST_HOME=/dir (with node_modules/jest).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { PG_URL } from '../support/env.js';
+import { dependencyFolders, installOffline, pack, repoModule, ROOT, run } from '../support/packed.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./project', import.meta.url));
-const run = promisify(execFile);
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; exports: Record<string, unknown> };
 const SUBPATHS = Object.keys(pkg.exports).map((k) => (k === '.' ? 'txbox' : `txbox/${k.slice(2)}`));
 const nodes = [process.execPath, ...(process.env.TXBOX_EXTRA_NODES ?? '').split(',').filter(Boolean)];
-const repoModule = (name: string) => join(ROOT, 'node_modules', name);
 
 /** The folder whose node_modules has jest, ts-jest and @types/jest: the repository's, or TXBOX_JEST_HOME. */
 function findJestHome(): string | undefined {
@@ -39,11 +35,11 @@ describe('the packed package in a CommonJS project', { timeout: 240_000 }, () =>
 
   before(async () => {
     // `npm pack` runs prepack: the build of both dist/ and dist/cjs/.
-    await run('npm', ['pack', '--pack-destination', dir], { cwd: ROOT, timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+    const tarball = await pack(ROOT, dir);
     cpSync(FIXTURES, project, { recursive: true });
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
     // Offline: the tarball, and its one dependency from the repository's node_modules.
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--no-package-lock', join(dir, `txbox-${pkg.version}.tgz`), repoModule('croner')], { cwd: project, timeout: 120_000 });
+    await installOffline(project, [tarball, ...dependencyFolders(ROOT)]);
     // What the application itself uses, linked (the tarball is not resolved through them).
     for (const name of ['pg', 'reflect-metadata', 'rxjs', '@nestjs', '@opentelemetry', 'typescript']) symlinkSync(repoModule(name), join(project, 'node_modules', name));
     mkdirSync(join(project, 'node_modules', '@types'));

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
+import { metrics } from '@opentelemetry/api';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { INBOX_SCHEMA_VERSION, SCHEDULES_SCHEMA_VERSION, type InboxStore, type SchemaStatus } from '../../src/core/index.js';
@@ -17,6 +18,7 @@ import { createMysqlInbox, createMysqlSchedules } from '../../src/stores/mysql/i
 import { createPgliteInbox, createPgliteSchedules } from '../../src/stores/pglite/index.js';
 import { createPostgresInbox, createPostgresSchedules } from '../../src/stores/postgres/index.js';
 import { createSqliteInbox, createSqliteSchedules } from '../../src/stores/sqlite/index.js';
+import { createOtelInstrumentation } from '../../src/opentelemetry/index.js';
 import { PG_URL, uniqueName } from '../support/env.js';
 import { mysqlTestDatabases } from '../support/mysql.js';
 import { retypeSqliteColumn } from '../support/sqlite-retype.js';
@@ -160,6 +162,10 @@ for (const [name, make] of Object.entries(places)) {
         );
         assert.deepEqual([status.missingColumns, status.missingIndexes, status.wrongTypes], [[], [], []]);
         assert.match(store.schemaSql(), /txbox_schema/, 'the script records the version too');
+        if (kind === 'inbox') {
+          const instrumented = createOtelInstrumentation({ meterProvider: metrics.getMeterProvider() }).instrumentInboxStore(store as InboxStore);
+          assert.deepEqual(await statusOf(instrumented), status, 'the instrumented inbox reports the same status');
+        }
       });
 
       it('a table made before versions were recorded is behind; migrate() records it and keeps its rows', async () => {
