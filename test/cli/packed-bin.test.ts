@@ -13,7 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import amqp from 'amqplib';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createOutbox } from '../../src/core/index.js';
+import { createOutbox, OUTBOX_SCHEMA_VERSION } from '../../src/core/index.js';
 import { createPostgresStore } from '../../src/stores/postgres/index.js';
 import { eventually, MYSQL_URL, PG_URL, uniqueName } from '../support/env.js';
 import { dependencyFolders, installOffline, pack, repoModule, ROOT, run } from '../support/packed.js';
@@ -89,7 +89,7 @@ describe('the packed txbox CLI, installed in a project', { timeout: 900_000 }, (
       const tables = ['--inbox', '--schedules'];
       const migrated = await npxTxbox(['migrate', ...store, ...tables]);
       assert.equal(migrated.code, 0, migrated.stderr);
-      assert.match(migrated.stdout, /^migrated outbox .*txbox_outbox.* to schema version 1$/m);
+      assert.match(migrated.stdout, new RegExp(`^migrated outbox .*txbox_outbox.* to schema version ${OUTBOX_SCHEMA_VERSION}$`, 'm'));
       const status = await npxTxbox(['status', ...store, ...tables, '--json']);
       assert.equal(status.code, 0, status.stderr);
       const report = JSON.parse(status.stdout) as { ok: boolean; tables: { kind: string; state: string }[] };
